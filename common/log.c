@@ -1,0 +1,87 @@
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+enum log_level log_max_level = LOG_INFO;
+static enum log_format log_format = LOG_FMT_TEXT;
+static const char *log_program = "rtc";
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+void log_setup(const char *program, enum log_level level, enum log_format format)
+{
+	log_program = program;
+	log_max_level = level;
+	log_format = format;
+}
+
+int log_level_parse(const char *s, enum log_level *out)
+{
+	for (unsigned i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (strcmp(s, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int log_format_parse(const char *s, enum log_format *out)
+{
+	if (strcmp(s, "text") == 0)
+		*out = LOG_FMT_TEXT;
+	else if (strcmp(s, "json") == 0)
+		*out = LOG_FMT_JSON;
+	else
+		return -1;
+	return 0;
+}
+
+/* JSON string escaping for the json log format (RFC 8259 §7); bounded by the output size. */
+static size_t json_escape(char *out, size_t cap, const char *in)
+{
+	size_t o = 0;
+	for (; *in && o + 7 < cap; in++) {
+		unsigned char c = (unsigned char)*in;
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20) {
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+void log_emit(enum log_level level, const char *scope, const char *fmt, ...)
+{
+	char msg[1024], stamp[32];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp + n, sizeof(stamp) - n, ".%03ldZ", ts.tv_nsec / 1000000);
+
+	if (log_format == LOG_FMT_JSON) {
+		char esc[sizeof(msg) * 2];
+		json_escape(esc, sizeof(esc), msg);
+		fprintf(stderr, "{\"ts\":\"%s\",\"level\":\"%s\",\"prog\":\"%s\",\"scope\":\"%s\",\"msg\":\"%s\"}\n",
+			stamp, level_names[level], log_program, scope, esc);
+	} else {
+		fprintf(stderr, "%s %-5s %s[%s] %s\n", stamp, level_names[level], log_program, scope,
+			msg);
+	}
+}

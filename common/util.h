@@ -1,0 +1,20 @@
+#ifndef COMMON_UTIL_H
+#define COMMON_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Fill buf with len bytes from the kernel CSPRNG (getrandom(2)); -1 only if the kernel fails. */
+int util_random(void *buf, size_t len);
+
+/* RFC 4648 base32, lower case, no padding: 16 bytes -> 26 characters + NUL. */
+void util_base32(char *out, const uint8_t *in, size_t len);
+
+/* Monotonic clock in nanoseconds / milliseconds. */
+uint64_t util_now_ns(void);
+uint64_t util_now_ms(void);
+
+/* Constant-time comparison of two byte strings (length leaks, content does not). */
+int util_ct_equal(const char *a, size_t alen, const char *b, size_t blen);
+
+#endif

@@ -1,0 +1,155 @@
+#include "config.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "opt.h"
+
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+#define FIELD(f) offsetof(struct signald_config, f)
+
+#ifndef SIGNALD_DEFAULT_WEB_ROOT
+#define SIGNALD_DEFAULT_WEB_ROOT "/usr/local/share/signald/www"
+#endif
+
+static const struct opt_def options[] = {
+	{"listen", 'l', OPT_STRING, "ADDR:PORT", SIGNALD_DEFAULT_LISTEN, 0, 0, FIELD(listen),
+	 "address and port to listen on; port 0 picks a free port; [::1]:PORT for IPv6"},
+	{"web-root", 0, OPT_STRING, "DIR", SIGNALD_DEFAULT_WEB_ROOT, 0, 0, FIELD(web_root),
+	 "directory of static files served over HTTP at /"},
+	{"tls-cert", 0, OPT_STRING, "FILE", NULL, 0, 0, FIELD(tls_cert),
+	 "PEM certificate chain: serve wss:// and https:// (needs --tls-key)"},
+	{"tls-key", 0, OPT_STRING, "FILE", NULL, 0, 0, FIELD(tls_key), "PEM private key"},
+	{"max-message-size", 0, OPT_UINT, "BYTES", STR(SIGNALD_DEFAULT_MAX_MESSAGE), 256, 16777216,
+	 FIELD(max_message_size), "largest message accepted; larger closes with 1009"},
+	{"max-peers-per-room", 0, OPT_UINT, "N", STR(SIGNALD_DEFAULT_PEERS_PER_ROOM), 2, 65535,
+	 FIELD(max_peers_per_room), "members per room (a join may ask for fewer)"},
+	{"max-rooms", 0, OPT_UINT, "N", STR(SIGNALD_DEFAULT_MAX_ROOMS), 1, 10000000,
+	 FIELD(max_rooms), "rooms alive at once"},
+	{"max-connections", 0, OPT_UINT, "N", STR(SIGNALD_DEFAULT_MAX_CONNS), 1, 10000000,
+	 FIELD(max_connections), "WebSocket connections at once (also capped by the fd limit)"},
+	{"max-connections-per-ip", 0, OPT_UINT, "N", STR(SIGNALD_DEFAULT_CONNS_PER_IP), 0, 10000000,
+	 FIELD(max_connections_per_ip), "WebSocket connections per client address; 0: no limit"},
+	{"rate-limit", 0, OPT_UINT, "N", STR(SIGNALD_DEFAULT_RATE), 0, 10000000, FIELD(rate_limit),
+	 "messages per second per connection; 0: no limit"},
+	{"rate-burst", 0, OPT_UINT, "N", STR(SIGNALD_DEFAULT_BURST), 1, 10000000,
+	 FIELD(rate_burst), "messages a connection may send at once before the rate applies"},
+	{"max-queue-bytes", 0, OPT_UINT, "BYTES", STR(SIGNALD_DEFAULT_QUEUE_BYTES), 65536,
+	 1073741824, FIELD(max_queue_bytes),
+	 "bytes queued to one client before it is dropped as not reading"},
+	{"idle-timeout", 0, OPT_UINT, "SECS", STR(SIGNALD_DEFAULT_IDLE_SECS), 2, 65535,
+	 FIELD(idle_timeout), "drop a connection silent this long (pinged at half of it)"},
+	{"ice-servers", 0, OPT_STRING, "JSON", "[]", 0, 0, FIELD(ice_servers_text),
+	 "RTCIceServer array sent to clients in 'joined'"},
+	{"token", 0, OPT_STRING, "TOKEN", NULL, 0, 0, FIELD(token),
+	 "require this token in 'join' (prefer the environment variable: argv is public)"},
+	{"log-level", 0, OPT_STRING, "LEVEL", "info", 0, 0, FIELD(log_level_text),
+	 "error, warn, info or debug"},
+	{"log-format", 0, OPT_STRING, "FORMAT", "text", 0, 0, FIELD(log_format_text),
+	 "text or json (one object per line)"},
+	{"help", 'h', OPT_FLAG, NULL, NULL, 0, 0, FIELD(help), "show this help and exit"},
+	{"version", 'V', OPT_FLAG, NULL, NULL, 0, 0, FIELD(version), "show the version and exit"},
+};
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+void config_print_help(FILE *out)
+{
+	fprintf(out, "Usage: signald [OPTION]...\n"
+		     "WebRTC signaling daemon: peers join rooms over WebSocket (subprotocol "
+		     "rtc-signal.v1)\nand signald relays offers, answers, candidates and "
+		     "publishes between them.\n\nOptions:\n");
+	opt_print_help(out, options, NOPTIONS, "SIGNALD");
+	fprintf(out, "\nSee signald(8) and PROTOCOL.md.\n");
+}
+
+/* "ADDR:PORT" or "[V6ADDR]:PORT"; the host part may be empty (all interfaces). */
+static int parse_listen(struct signald_config *cfg)
+{
+	const char *s = cfg->listen, *colon;
+	size_t hlen;
+	unsigned long port;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close[1] != ':')
+			return -1;
+		hlen = (size_t)(close - s - 1);
+		s++;
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -1;
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen >= sizeof(cfg->listen_host) || opt_parse_ulong(colon + 1, 0, 65535, &port) < 0)
+		return -1;
+	memcpy(cfg->listen_host, s, hlen);
+	cfg->listen_host[hlen] = '\0';
+	cfg->listen_port = (int)port;
+	return 0;
+}
+
+static int validate(struct signald_config *cfg)
+{
+	enum log_level level;
+	enum log_format format;
+	json_error_t jerr;
+
+	if (parse_listen(cfg) < 0) {
+		fprintf(stderr, "signald: --listen '%s': expected ADDR:PORT\n", cfg->listen);
+		return -1;
+	}
+	if (!cfg->tls_cert != !cfg->tls_key) {
+		fprintf(stderr, "signald: --tls-cert and --tls-key go together\n");
+		return -1;
+	}
+	if (log_level_parse(cfg->log_level_text, &level) < 0 ||
+	    log_format_parse(cfg->log_format_text, &format) < 0) {
+		fprintf(stderr, "signald: bad --log-level or --log-format (see --help)\n");
+		return -1;
+	}
+	cfg->ice_servers = json_loads(cfg->ice_servers_text, 0, &jerr);
+	if (!json_is_array(cfg->ice_servers)) {
+		fprintf(stderr, "signald: --ice-servers: expected a JSON array (%s)\n",
+			cfg->ice_servers ? "not an array" : jerr.text);
+		return -1;
+	}
+	log_setup("signald", level, format);
+	return 0;
+}
+
+int config_load(struct signald_config *cfg, int argc, char **argv)
+{
+	char err[OPT_ERR_LEN];
+	const char *pos[1];
+	size_t npos;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (opt_parse(options, NOPTIONS, cfg, "SIGNALD", argc, argv, pos, 0, &npos, err) < 0) {
+		fprintf(stderr, "signald: %s\n", err);
+		return -1;
+	}
+	if (cfg->help) {
+		config_print_help(stdout);
+		return 1;
+	}
+	if (cfg->version) {
+		printf("signald %s (protocol rtc-signal.v1)\n", SIGNALD_VERSION);
+		return 1;
+	}
+	if (validate(cfg) < 0) {
+		config_free(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+void config_free(struct signald_config *cfg)
+{
+	json_decref(cfg->ice_servers);
+	cfg->ice_servers = NULL;
+}

@@ -1,0 +1,211 @@
+/*
+ * handlers.c - what each rtc-signal.v1 message does (proto/PROTOCOL.md §4). The connection
+ * layer (server.c) hands over one complete message; parsing and validation are proto/'s.
+ */
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+#include "util.h"
+
+#define SCOPE "room"
+
+static struct client *find_member(struct room *r, const char *peer_id)
+{
+	for (unsigned i = 0; i < r->count; i++)
+		if (strcmp(r->members[i]->peer_id, peer_id) == 0)
+			return r->members[i];
+	return NULL;
+}
+
+/* Sends to every member but `except` (NULL: everyone), serialising once. */
+static void broadcast(struct server *s, struct room *r, struct client *except, json_t *json)
+{
+	struct outmsg *m = server_encode(s, json);
+	if (!m)
+		return;
+	for (unsigned i = 0; i < r->count; i++)
+		if (r->members[i] != except)
+			client_send_msg(r->members[i], m);
+	outmsg_unref(m);
+}
+
+static json_t *members_json(const struct room *r)
+{
+	json_t *peers = json_array();
+	for (unsigned i = 0; peers && i < r->count; i++) {
+		const struct client *m = r->members[i];
+		json_t *p = m->meta ? json_pack("{s:s, s:O}", "peer", m->peer_id, "meta", m->meta)
+				    : json_pack("{s:s, s:{}}", "peer", m->peer_id, "meta");
+		if (!p || json_array_append_new(peers, p) < 0) {
+			json_decref(peers);
+			return NULL;
+		}
+	}
+	return peers;
+}
+
+static int new_peer_id(struct client *c)
+{
+	uint8_t raw[16]; /* 128 bits: unguessable and, in practice, unique */
+	if (util_random(raw, sizeof(raw)) < 0)
+		return -1;
+	util_base32(c->peer_id, raw, sizeof(raw));
+	return 0;
+}
+
+/* Finds or creates the room, enforcing the server's room limit and the room's cap. */
+static struct room *room_for_join(struct client *c, const struct sig_msg *m,
+				  enum sig_error_code *why)
+{
+	struct server *s = c->srv;
+	const struct signald_config *cfg = s->cfg;
+	struct room *r = room_find(&s->rooms, m->room);
+
+	if (r) {
+		*why = SIG_E_ROOM_FULL;
+		return r->count >= r->cap ? NULL : r;
+	}
+	if (s->rooms.count >= cfg->max_rooms) {
+		*why = SIG_E_SERVER_FULL;
+		return NULL;
+	}
+	unsigned cap = (unsigned)cfg->max_peers_per_room;
+	if (m->max_peers && m->max_peers < cap)
+		cap = m->max_peers;
+	*why = SIG_E_INTERNAL;
+	return room_create(&s->rooms, m->room, cap);
+}
+
+static void handle_join(struct client *c, struct sig_msg *m)
+{
+	struct server *s = c->srv;
+	const char *want = s->cfg->token;
+	enum sig_error_code why;
+
+	if (c->room) {
+		client_error(c, SIG_E_ALREADY_JOINED, NULL, m->req_id);
+		return;
+	}
+	if (want && (!m->token || !util_ct_equal(m->token, strlen(m->token), want, strlen(want)))) {
+		client_error(c, SIG_E_UNAUTHORIZED, NULL, m->req_id);
+		return;
+	}
+
+	struct room *r = room_for_join(c, m, &why);
+	if (!r) {
+		client_error(c, why, NULL, m->req_id);
+		return;
+	}
+	json_t *peers = members_json(r);
+	if (!peers || new_peer_id(c) < 0 || room_add(r, c) < 0) {
+		json_decref(peers);
+		if (r->count == 0)
+			room_remove(&s->rooms, r, c);
+		client_error(c, SIG_E_INTERNAL, NULL, m->req_id);
+		return;
+	}
+	c->room = r;
+	c->meta = m->meta ? json_incref(m->meta) : NULL;
+	s->st.joins++;
+	log_debug(SCOPE, "%s joined a room of %u (cap %u)", c->peer_id, r->count, r->cap);
+
+	client_send(c, sig_build_joined(r->id, c->peer_id, peers, s->cfg->ice_servers, r->cap,
+					m->req_id));
+	json_decref(peers);
+	broadcast(s, r, c, sig_build_peer_joined(c->peer_id, c->meta));
+}
+
+static void leave_room(struct client *c, int tell_others)
+{
+	struct server *s = c->srv;
+	struct room *r = c->room;
+
+	if (!r)
+		return;
+	c->room = NULL;
+	if (room_remove(&s->rooms, r, c) == 0 && tell_others)
+		broadcast(s, r, NULL, sig_build_peer_left(c->peer_id));
+	json_decref(c->meta);
+	c->meta = NULL;
+}
+
+static void handle_leave(struct client *c, struct sig_msg *m)
+{
+	char room[SIG_ROOM_MAX_LEN + 1];
+	if (!c->room) {
+		client_error(c, SIG_E_NOT_JOINED, NULL, m->req_id);
+		return;
+	}
+	memcpy(room, c->room->id, sizeof(room));
+	leave_room(c, 1);
+	client_send(c, sig_build_left(room, m->req_id));
+}
+
+/* offer, answer, candidate, and publish: relayed with `from` set by the server. */
+static void handle_relay(struct client *c, struct sig_msg *m)
+{
+	struct server *s = c->srv;
+	struct client *to = NULL;
+
+	if (!c->room) {
+		client_error(c, SIG_E_NOT_JOINED, NULL, m->req_id);
+		return;
+	}
+	if (m->to) {
+		to = find_member(c->room, m->to);
+		if (!to || to == c) {
+			client_error(c, SIG_E_PEER_NOT_FOUND, NULL, m->req_id);
+			return;
+		}
+	}
+	json_t *out = sig_build_relay(m, c->peer_id);
+	if (!out) {
+		client_error(c, SIG_E_INTERNAL, NULL, m->req_id);
+		return;
+	}
+	if (to)
+		client_send(to, out);
+	else
+		broadcast(s, c->room, c, out);
+}
+
+void handle_message(struct client *c, const char *buf, size_t len)
+{
+	struct sig_msg m;
+	struct sig_error err;
+
+	if (sig_parse_client(buf, len, &m, &err) < 0) {
+		client_error(c, err.code, err.message, err.req_id);
+		sig_error_clear(&err);
+		return;
+	}
+	switch (m.type) {
+	case SIG_T_JOIN:
+		handle_join(c, &m);
+		break;
+	case SIG_T_LEAVE:
+		handle_leave(c, &m);
+		break;
+	case SIG_T_OFFER:
+	case SIG_T_ANSWER:
+	case SIG_T_CANDIDATE:
+	case SIG_T_PUBLISH:
+		handle_relay(c, &m);
+		break;
+	case SIG_T_PING:
+		client_send(c, sig_build_pong(m.req_id, m.data));
+		break;
+	default: /* sig_parse_client admits client types only */
+		client_error(c, SIG_E_UNKNOWN_TYPE, NULL, m.req_id);
+		break;
+	}
+	sig_error_clear(&err);
+	sig_msg_clear(&m);
+}
+
+void handle_departure(struct client *c)
+{
+	/* On shutdown everybody is leaving; telling each about the others is noise. */
+	leave_room(c, !c->srv->shutting_down);
+}

@@ -1,0 +1,79 @@
+#include "iptable.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct ip_entry {
+	struct ip_entry *next;
+	unsigned long count;
+	char addr[]; /* NUL-terminated */
+};
+
+static size_t bucket(const struct iptable *t, const char *addr)
+{
+	uint64_t h = t->seed ^ 0xcbf29ce484222325ull;
+	for (const unsigned char *p = (const unsigned char *)addr; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	h ^= h >> 33;
+	return (size_t)h & (t->nbuckets - 1);
+}
+
+int iptable_init(struct iptable *t, size_t nbuckets)
+{
+	t->nbuckets = nbuckets;
+	if (util_random(&t->seed, sizeof(t->seed)) < 0)
+		return -1;
+	t->buckets = calloc(nbuckets, sizeof(*t->buckets));
+	return t->buckets ? 0 : -1;
+}
+
+void iptable_free(struct iptable *t)
+{
+	for (size_t i = 0; t->buckets && i < t->nbuckets; i++) {
+		struct ip_entry *e = t->buckets[i], *next;
+		for (; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+	}
+	free(t->buckets);
+	t->buckets = NULL;
+}
+
+long iptable_acquire(struct iptable *t, const char *addr, unsigned long limit)
+{
+	struct ip_entry **head = &t->buckets[bucket(t, addr)], *e;
+	for (e = *head; e; e = e->next)
+		if (strcmp(e->addr, addr) == 0)
+			break;
+	if (!e) {
+		size_t len = strlen(addr);
+		e = malloc(sizeof(*e) + len + 1);
+		if (!e)
+			return -1;
+		memcpy(e->addr, addr, len + 1);
+		e->count = 0;
+		e->next = *head;
+		*head = e;
+	}
+	if (limit && e->count >= limit)
+		return 0;
+	return (long)++e->count;
+}
+
+void iptable_release(struct iptable *t, const char *addr)
+{
+	struct ip_entry **pp = &t->buckets[bucket(t, addr)];
+	for (; *pp; pp = &(*pp)->next) {
+		struct ip_entry *e = *pp;
+		if (strcmp(e->addr, addr) != 0)
+			continue;
+		if (--e->count == 0) {
+			*pp = e->next;
+			free(e);
+		}
+		return;
+	}
+}

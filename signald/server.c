@@ -1,0 +1,576 @@
+/*
+ * server.c - signald's connection layer: the libwebsockets context, the HTTP side (/healthz and
+ * static files), and per-connection reassembly, rate limiting, bounded queues and closing.
+ * What messages mean is handlers.c's business.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "log.h"
+#include "util.h"
+
+#define SCOPE "ws"
+
+/* WebSocket close codes (RFC 6455 §7.4.1) we send. */
+#define CLOSE_GOING_AWAY   1001
+#define CLOSE_POLICY       1008
+#define CLOSE_TOO_BIG      1009
+#define CLOSE_TRY_LATER    1013
+
+/* Frames lws hands us before we see the end of a message; big enough for a typical SDP in one
+ * piece, small because lws keeps one per connection (memory per idle connection). */
+#define RX_CHUNK 2048
+/* Messages written per WRITEABLE callback before yielding to other connections. */
+#define WRITE_BATCH 64
+/* Buckets of the per-address table (fixed; chains stay short at our connection counts). */
+#define IP_BUCKETS 4096
+
+enum rx_state { RX_NORMAL, RX_DISCARD_BINARY, RX_DISCARD_TOO_LARGE };
+
+/* ---------------------------------------------------------------- sending */
+
+struct outmsg *server_encode(struct server *s, json_t *json)
+{
+	if (!json)
+		return NULL;
+	size_t n = json_dumpb(json, s->scratch, s->scratch_cap, JSON_COMPACT);
+	if (n > s->scratch_cap) {
+		char *bigger = realloc(s->scratch, n);
+		if (!bigger) {
+			json_decref(json);
+			return NULL;
+		}
+		s->scratch = bigger;
+		s->scratch_cap = n;
+		n = json_dumpb(json, s->scratch, s->scratch_cap, JSON_COMPACT);
+	}
+	json_decref(json);
+	if (n == 0)
+		return NULL;
+	return outmsg_new(LWS_PRE, s->scratch, n);
+}
+
+/* Drops a client that is not reading. Not synchronous: the caller may be iterating a room
+ * that holds c; lws closes it from the event loop and client_gone() unlinks it. */
+static void drop_slow(struct client *c)
+{
+	c->dead = 1;
+	c->srv->st.dropped_slow++;
+	log_info(SCOPE, "dropping %s (%s): %zu bytes queued and not reading", c->ip,
+		 c->peer_id[0] ? c->peer_id : "-", c->q.bytes);
+	outq_clear(&c->q);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+void client_send_msg(struct client *c, struct outmsg *m)
+{
+	if (c->dead || !c->established)
+		return;
+	if (outq_push(&c->q, m, c->srv->cfg->max_queue_bytes) < 0) {
+		drop_slow(c);
+		return;
+	}
+	c->srv->st.deliveries++;
+	lws_callback_on_writable(c->wsi);
+}
+
+void client_send(struct client *c, json_t *json)
+{
+	struct outmsg *m = server_encode(c->srv, json);
+	if (!m) {
+		log_error(SCOPE, "out of memory building a message for %s", c->ip);
+		return;
+	}
+	client_send_msg(c, m);
+	outmsg_unref(m);
+}
+
+void client_error(struct client *c, enum sig_error_code code, const char *message,
+		  json_t *req_id)
+{
+	c->srv->st.errors++;
+	log_debug(SCOPE, "error %s to %s: %s", sig_error_wire(code), c->ip,
+		  message ? message : sig_error_human(code));
+	client_send(c, sig_build_error(code, message, req_id));
+}
+
+void client_close_after_flush(struct client *c, uint16_t code)
+{
+	if (!c->close_code)
+		c->close_code = code;
+	lws_callback_on_writable(c->wsi);
+}
+
+static int write_queue(struct client *c)
+{
+	for (int n = 0; n < WRITE_BATCH; n++) {
+		struct outmsg *m = outq_peek(&c->q);
+		if (!m)
+			break;
+		if (lws_write(c->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
+			return -1;
+		outq_pop(&c->q);
+		if (c->q.count && lws_send_pipe_choked(c->wsi))
+			break;
+	}
+	if (c->q.count) {
+		lws_callback_on_writable(c->wsi);
+		return 0;
+	}
+	if (c->close_code) {
+		static const char *const why[] = {"server shutting down", "policy violation",
+						  "message too large", "try again later"};
+		const char *reason = c->close_code == CLOSE_GOING_AWAY ? why[0]
+				     : c->close_code == CLOSE_POLICY   ? why[1]
+				     : c->close_code == CLOSE_TOO_BIG  ? why[2]
+								       : why[3];
+		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
+				 (unsigned char *)(uintptr_t)reason, strlen(reason));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- receiving */
+
+/* Token bucket in thousandths of a message: rate_limit per second, rate_burst deep. */
+static int rate_allow(struct client *c)
+{
+	const struct signald_config *cfg = c->srv->cfg;
+	if (!cfg->rate_limit)
+		return 1;
+	uint64_t now = util_now_ms(), depth = (uint64_t)cfg->rate_burst * 1000;
+	c->tokens += (now - c->refill_ms) * cfg->rate_limit;
+	if (c->tokens > depth)
+		c->tokens = depth;
+	c->refill_ms = now;
+	if (c->tokens < 1000)
+		return 0;
+	c->tokens -= 1000;
+	return 1;
+}
+
+static void on_message(struct client *c, const char *buf, size_t len)
+{
+	struct server *s = c->srv;
+	s->st.messages_in++;
+	if (!rate_allow(c)) {
+		s->st.rate_limited++;
+		/* Each dropped message is answered; one that ignores a burst's worth of answers
+		 * is not a confused client but a flood. */
+		if (++c->strikes > s->cfg->rate_burst) {
+			s->st.closed_abuse++;
+			log_info(SCOPE, "closing %s: kept sending while rate-limited", c->ip);
+			client_close_after_flush(c, CLOSE_POLICY);
+			c->dead = 1;
+			return;
+		}
+		client_error(c, SIG_E_RATE_LIMITED, NULL, NULL);
+		return;
+	}
+	c->strikes = 0;
+	handle_message(c, buf, len);
+}
+
+static int rx_append(struct client *c, const void *in, size_t len)
+{
+	if (c->rx_len + len > c->rx_cap) {
+		size_t cap = c->rx_cap ? c->rx_cap : RX_CHUNK;
+		while (cap < c->rx_len + len)
+			cap *= 2;
+		char *p = realloc(c->rx, cap);
+		if (!p)
+			return -1;
+		c->rx = p;
+		c->rx_cap = cap;
+	}
+	memcpy(c->rx + c->rx_len, in, len);
+	c->rx_len += len;
+	return 0;
+}
+
+static void rx_reset(struct client *c)
+{
+	free(c->rx);
+	c->rx = NULL;
+	c->rx_len = c->rx_cap = 0;
+	c->rx_state = RX_NORMAL;
+}
+
+static void on_too_large(struct client *c)
+{
+	c->srv->st.closed_too_large++;
+	log_info(SCOPE, "closing %s: message larger than %lu bytes", c->ip,
+		 c->srv->cfg->max_message_size);
+	client_error(c, SIG_E_TOO_LARGE, NULL, NULL);
+	client_close_after_flush(c, CLOSE_TOO_BIG);
+	c->dead = 1; /* nothing more from or to it but the error and the close */
+}
+
+/* One fragment of a WebSocket message. Messages are bounded when reassembled, not per frame. */
+static void on_receive(struct client *c, struct lws *wsi, const char *in, size_t len)
+{
+	int first = lws_is_first_fragment(wsi);
+	int last = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+
+	if (c->dead)
+		return;
+	if (first && c->rx_len == 0)
+		c->rx_state = lws_frame_is_binary(wsi) ? RX_DISCARD_BINARY : RX_NORMAL;
+	if (c->rx_state == RX_NORMAL && c->rx_len + len > c->srv->cfg->max_message_size) {
+		rx_reset(c);
+		on_too_large(c);
+		return;
+	}
+	if (c->rx_state == RX_NORMAL) {
+		if (last && c->rx_len == 0) { /* the common case: whole message, no copy */
+			on_message(c, in, len);
+			return;
+		}
+		if (rx_append(c, in, len) < 0) {
+			rx_reset(c);
+			client_error(c, SIG_E_INTERNAL, "out of memory", NULL);
+			return;
+		}
+	}
+	if (!last)
+		return;
+	if (c->rx_state == RX_DISCARD_BINARY)
+		client_error(c, SIG_E_BAD_JSON, "binary messages are not part of the protocol", NULL);
+	else
+		on_message(c, c->rx, c->rx_len);
+	rx_reset(c);
+}
+
+/* ---------------------------------------------------------------- connection lifecycle */
+
+static void client_arrived(struct server *s, struct client *c, struct lws *wsi)
+{
+	memset(c, 0, sizeof(*c));
+	c->wsi = wsi;
+	c->srv = s;
+	c->established = 1;
+	c->refill_ms = util_now_ms();
+	c->tokens = (uint64_t)s->cfg->rate_burst * 1000;
+	lws_get_peer_simple(wsi, c->ip, sizeof(c->ip));
+	c->next = s->clients;
+	if (s->clients)
+		s->clients->prev = c;
+	s->clients = c;
+	s->nclients++;
+	s->st.connections++;
+
+	if (s->shutting_down) {
+		client_close_after_flush(c, CLOSE_GOING_AWAY);
+		return;
+	}
+	long n = iptable_acquire(&s->ips, c->ip, s->cfg->max_connections_per_ip);
+	if (n > 0)
+		c->ip_counted = 1;
+	if (n <= 0 || s->nclients > s->cfg->max_connections) {
+		s->st.refused++;
+		log_info(SCOPE, "refusing %s: %s", c->ip,
+			 n <= 0 ? "per-address limit" : "connection limit");
+		client_error(c, SIG_E_TOO_MANY_CONNS, n <= 0 ? NULL : "server connection limit",
+			     NULL);
+		client_close_after_flush(c, CLOSE_TRY_LATER);
+		c->dead = 1;
+	}
+	log_debug(SCOPE, "connection from %s (%lu open)", c->ip, s->nclients);
+}
+
+static void client_gone(struct server *s, struct client *c)
+{
+	if (!c->established)
+		return;
+	handle_departure(c);
+	outq_clear(&c->q);
+	free(c->rx);
+	c->rx = NULL;
+	json_decref(c->meta);
+	c->meta = NULL;
+	if (c->ip_counted)
+		iptable_release(&s->ips, c->ip);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->nclients--;
+	c->established = 0;
+	log_debug(SCOPE, "closed %s (%lu open)", c->ip, s->nclients);
+}
+
+/* ---------------------------------------------------------------- HTTP */
+
+static int healthz_begin(struct server *s, struct client *c, struct lws *wsi)
+{
+	unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start,
+					  *end = hdr + sizeof(hdr) - 1;
+	char body[512];
+	int n = snprintf(body, sizeof(body),
+			 "{\"status\":\"%s\",\"version\":\"%s\",\"protocol\":\"%s\","
+			 "\"connections\":%lu,\"rooms\":%zu,\"messages_in\":%llu,"
+			 "\"deliveries\":%llu,\"dropped_slow\":%llu,\"refused\":%llu}\n",
+			 s->shutting_down ? "shutting-down" : "ok", SIGNALD_VERSION,
+			 SIG_SUBPROTOCOL, s->nclients, s->rooms.count,
+			 (unsigned long long)s->st.messages_in,
+			 (unsigned long long)s->st.deliveries,
+			 (unsigned long long)s->st.dropped_slow, (unsigned long long)s->st.refused);
+
+	memset(c, 0, sizeof(*c));
+	c->rx = malloc(LWS_PRE + (size_t)n);
+	if (!c->rx)
+		return -1;
+	memcpy(c->rx + LWS_PRE, body, (size_t)n);
+	c->rx_len = (size_t)n;
+	if (lws_add_http_common_headers(wsi, s->shutting_down ? HTTP_STATUS_SERVICE_UNAVAILABLE
+							      : HTTP_STATUS_OK,
+					"application/json", (lws_filepos_t)n, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+					 (const unsigned char *)"no-store", 8, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int healthz_write(struct client *c, struct lws *wsi)
+{
+	if (!c->rx)
+		return 0;
+	int n = lws_write(wsi, (unsigned char *)c->rx + LWS_PRE, c->rx_len, LWS_WRITE_HTTP_FINAL);
+	free(c->rx);
+	c->rx = NULL;
+	if (n < 0)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int on_http(struct server *s, struct client *c, struct lws *wsi)
+{
+	char uri[64];
+	if (!c)
+		return -1;
+	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) > 0 &&
+	    strcmp(uri, "/healthz") == 0)
+		return healthz_begin(s, c, wsi);
+	return lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL) ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- the lws callback */
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len)
+{
+	struct server *s = lws_context_user(lws_get_context(wsi));
+	struct client *c = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_ESTABLISHED:
+		client_arrived(s, c, wsi);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		on_receive(c, wsi, in, len);
+		return 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return write_queue(c);
+	case LWS_CALLBACK_CLOSED:
+		client_gone(s, c);
+		return 0;
+	case LWS_CALLBACK_HTTP:
+		return on_http(s, c, wsi);
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (c && c->rx)
+			return healthz_write(c, wsi);
+		break;
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		if (c && !c->established) {
+			free(c->rx);
+			c->rx = NULL;
+		}
+		break;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+/* ---------------------------------------------------------------- setup and run */
+
+static const struct lws_protocols protocols[] = {
+	/* Index 0 is also what lws uses for HTTP and for WebSocket clients that offer no
+	 * subprotocol (served v1, PROTOCOL.md §2). */
+	{SIG_SUBPROTOCOL, callback, sizeof(struct client), RX_CHUNK, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* Headers on every HTTP response: the page is ours alone, no sniffing, no framing. */
+static const struct lws_protocol_vhost_options hdr_nosniff = {
+	NULL, NULL, "x-content-type-options:", "nosniff"};
+static const struct lws_protocol_vhost_options hdr_frame = {
+	&hdr_nosniff, NULL, "x-frame-options:", "DENY"};
+static const struct lws_protocol_vhost_options hdr_referrer = {
+	&hdr_frame, NULL, "referrer-policy:", "no-referrer"};
+
+static void lws_log_to_ours(int level, const char *line)
+{
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	if (level & LLL_ERR)
+		log_error("lws", "%.*s", (int)n, line);
+	else if (level & LLL_WARN)
+		log_warn("lws", "%.*s", (int)n, line);
+	else
+		log_debug("lws", "%.*s", (int)n, line);
+}
+
+/* lws needs an fd budget up front; ours is the connection limit within RLIMIT_NOFILE. */
+static unsigned fd_budget(const struct signald_config *cfg)
+{
+	struct rlimit rl;
+	unsigned long want = cfg->max_connections + 64; /* listeners, pipes, HTTP in flight */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    want > rl.rlim_cur) {
+		log_info("server", "fd limit %llu caps connections below --max-connections %lu",
+			 (unsigned long long)rl.rlim_cur, cfg->max_connections);
+		want = rl.rlim_cur;
+	}
+	return (unsigned)want;
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Types lws does not know by itself; everything else it maps, unknown ones it refuses (415). */
+static const struct lws_protocol_vhost_options mime_mjs = {
+	NULL, NULL, ".mjs", "text/javascript; charset=utf-8"};
+static const struct lws_protocol_vhost_options mime_md = {
+	&mime_mjs, NULL, ".md", "text/markdown; charset=utf-8"};
+
+static int create_vhost(struct server *s, const struct signald_config *cfg)
+{
+	static struct lws_http_mount mount_health = {
+		.mountpoint = "/healthz", .origin = SIG_SUBPROTOCOL,
+		.origin_protocol = LWSMPRO_CALLBACK, .mountpoint_len = 8};
+	static struct lws_http_mount mount_root = {
+		.mount_next = &mount_health, .mountpoint = "/", .def = "index.html",
+		.extra_mimetypes = &mime_md,
+		.origin_protocol = LWSMPRO_FILE, .mountpoint_len = 1};
+	struct lws_context_creation_info vi;
+
+	mount_root.origin = cfg->web_root;
+	memset(&vi, 0, sizeof(vi));
+	vi.port = cfg->listen_port;
+	vi.iface = cfg->listen_host[0] ? cfg->listen_host : NULL;
+	vi.protocols = protocols;
+	vi.mounts = &mount_root;
+	vi.headers = &hdr_referrer;
+	vi.retry_and_idle_policy = &s->idle_policy;
+	vi.ssl_cert_filepath = cfg->tls_cert;
+	vi.ssl_private_key_filepath = cfg->tls_key;
+	vi.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+	s->vhost = lws_create_vhost(s->ctx, &vi);
+	if (!s->vhost) {
+		log_error("server", "cannot listen on %s (address in use, or bad TLS files?)",
+			  cfg->listen);
+		return -1;
+	}
+	s->port = lws_get_vhost_listen_port(s->vhost);
+	return 0;
+}
+
+int server_init(struct server *s, const struct signald_config *cfg)
+{
+	struct lws_context_creation_info ci;
+
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	s->idle_policy.secs_since_valid_ping = (uint16_t)(cfg->idle_timeout / 2);
+	s->idle_policy.secs_since_valid_hangup = (uint16_t)cfg->idle_timeout;
+	s->scratch_cap = 4096;
+	s->scratch = malloc(s->scratch_cap);
+	if (!s->scratch || room_table_init(&s->rooms) < 0 || iptable_init(&s->ips, IP_BUCKETS) < 0)
+		goto fail;
+
+	lws_set_log_level(log_max_level >= LOG_DEBUG ? (LLL_ERR | LLL_WARN | LLL_NOTICE)
+						     : (LLL_ERR | LLL_WARN),
+			  lws_log_to_ours);
+	raise_fd_limit();
+	memset(&ci, 0, sizeof(ci));
+	ci.port = CONTEXT_PORT_NO_LISTEN; /* the vhost listens */
+	ci.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	ci.user = s;
+	ci.fd_limit_per_thread = fd_budget(cfg);
+	ci.count_threads = 1;
+	s->ctx = lws_create_context(&ci);
+	if (!s->ctx) {
+		log_error("server", "cannot create the libwebsockets context");
+		goto fail;
+	}
+	if (create_vhost(s, cfg) < 0)
+		goto fail;
+	return 0;
+fail:
+	server_free(s);
+	return -1;
+}
+
+static void begin_shutdown(struct server *s)
+{
+	s->shutting_down = 1;
+	log_info("server", "shutting down: closing %lu connections", s->nclients);
+	for (struct client *c = s->clients; c; c = c->next)
+		client_close_after_flush(c, CLOSE_GOING_AWAY);
+}
+
+int server_run(struct server *s, volatile sig_atomic_t *stop)
+{
+	const char *host = s->cfg->listen_host[0] ? s->cfg->listen_host : "*";
+	const char *scheme = s->cfg->tls_cert ? "wss" : "ws";
+	int v6 = strchr(host, ':') != NULL;
+	uint64_t deadline = 0;
+
+	log_info("server", "listening on %s%s%s:%d (%s://%s%s%s:%d/ws, web root %s)", v6 ? "[" : "",
+		 host, v6 ? "]" : "", s->port, scheme, v6 ? "[" : "", host, v6 ? "]" : "", s->port,
+		 s->cfg->web_root);
+	for (;;) {
+		if (*stop && !s->shutting_down) {
+			begin_shutdown(s);
+			deadline = util_now_ms() + SIGNALD_DEFAULT_SHUTDOWN_MS;
+		}
+		if (s->shutting_down && (s->nclients == 0 || util_now_ms() > deadline))
+			break;
+		if (lws_service(s->ctx, 0) < 0 && errno != EINTR) {
+			log_error("server", "event loop failed: %s", strerror(errno));
+			return -1;
+		}
+	}
+	log_info("server", "stopped (%llu connections served, %llu messages)",
+		 (unsigned long long)s->st.connections, (unsigned long long)s->st.messages_in);
+	return 0;
+}
+
+void server_free(struct server *s)
+{
+	if (s->ctx)
+		lws_context_destroy(s->ctx); /* closes what is left: client_gone() runs for each */
+	s->ctx = NULL;
+	room_table_free(&s->rooms);
+	iptable_free(&s->ips);
+	free(s->scratch);
+	s->scratch = NULL;
+}

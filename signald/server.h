@@ -1,0 +1,100 @@
+/*
+ * server.h - signald's connection layer (libwebsockets, one thread, one event loop) and the
+ * per-connection state that the protocol handlers (handlers.c) act on.
+ *
+ * Ownership: lws allocates each struct client as the connection's per-session data and frees
+ * it after LWS_CALLBACK_CLOSED. Everything a client owns (queue, meta, reassembly buffer, room
+ * membership) is released in exactly one place, client_gone(), called from that callback. A
+ * client that must go while others are being iterated (a slow reader found during a fan-out)
+ * is only marked `dead` and killed asynchronously; its room membership ends in client_gone().
+ */
+#ifndef SIGNALD_SERVER_H
+#define SIGNALD_SERVER_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <libwebsockets.h>
+
+#include "config.h"
+#include "iptable.h"
+#include "outq.h"
+#include "room.h"
+#include "signal_msg.h"
+
+struct server;
+
+struct client {
+	struct lws *wsi;
+	struct server *srv;
+	struct client *prev, *next; /* all WebSocket clients, for shutdown */
+	struct room *room;          /* NULL when in no room */
+	json_t *meta;               /* owned; the join's metadata */
+	char *rx;                   /* owned; reassembly of a fragmented message, or HTTP body */
+	size_t rx_len, rx_cap;
+	struct outq q;
+	uint64_t tokens;            /* rate limit bucket, in thousandths of a message */
+	uint64_t refill_ms;
+	unsigned strikes;           /* messages sent while rate-limited, in a row */
+	uint16_t close_code;        /* close with this once the queue is written */
+	uint8_t established;
+	uint8_t dead;               /* being dropped: queue nothing more */
+	uint8_t rx_state;           /* enum rx_state in server.c */
+	uint8_t ip_counted;
+	char peer_id[SIG_PEER_ID_LEN + 1];
+	char ip[48];
+};
+
+struct server_stats {
+	uint64_t connections;     /* accepted WebSocket connections, total */
+	uint64_t messages_in;
+	uint64_t deliveries;      /* messages queued to clients */
+	uint64_t joins;
+	uint64_t errors;          /* error messages sent */
+	uint64_t rate_limited;
+	uint64_t dropped_slow;    /* clients dropped for not reading */
+	uint64_t closed_too_large;
+	uint64_t closed_abuse;
+	uint64_t refused;         /* connections refused by a connection limit */
+};
+
+struct server {
+	const struct signald_config *cfg;
+	struct lws_context *ctx;
+	struct lws_vhost *vhost;
+	lws_retry_bo_t idle_policy;
+	struct room_table rooms;
+	struct iptable ips;
+	struct client *clients;
+	unsigned long nclients;
+	struct server_stats st;
+	int port;
+	int shutting_down;
+	char *scratch;            /* serialisation buffer, grown on demand */
+	size_t scratch_cap;
+};
+
+int server_init(struct server *s, const struct signald_config *cfg);
+/* Runs until *stop is set, then shuts down gracefully. Returns 0 or -1. */
+int server_run(struct server *s, volatile sig_atomic_t *stop);
+void server_free(struct server *s);
+
+/* --- Used by handlers.c --- */
+
+/* Queues json (consumed) to c. On a full queue c is dropped as a slow reader. */
+void client_send(struct client *c, json_t *json);
+/* Serialises once for a fan-out; NULL on allocation failure. Consumes json. */
+struct outmsg *server_encode(struct server *s, json_t *json);
+void client_send_msg(struct client *c, struct outmsg *m);
+void client_error(struct client *c, enum sig_error_code code, const char *message,
+		  json_t *req_id);
+/* Arranges for c to be closed with `code` once what is queued has been written. */
+void client_close_after_flush(struct client *c, uint16_t code);
+
+/* handlers.c: one complete text message from c. */
+void handle_message(struct client *c, const char *buf, size_t len);
+/* handlers.c: c is going away (closed, or shutting down): leave its room, tell the others. */
+void handle_departure(struct client *c);
+
+#endif

@@ -160,12 +160,15 @@ void opt_print_help(FILE *out, const struct opt_def *defs, size_t n, const char 
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", d->name, d->metavar ? " " : "",
 				 d->metavar ? d->metavar : "");
-		fprintf(out, "  %-32s %s", left, d->help);
-		if (d->def && d->kind != OPT_FLAG)
-			fprintf(out, " [default: %s]", d->def[0] ? d->def : "none");
-		if (env_prefix && d->kind != OPT_FLAG) {
+		fprintf(out, "  %-30s %s\n", left, d->help);
+		if (d->kind == OPT_FLAG)
+			continue;
+		fprintf(out, "  %-30s ", "");
+		if (d->def)
+			fprintf(out, "default: %s", d->def[0] ? d->def : "none");
+		if (env_prefix) {
 			opt_env_name(env, sizeof(env), env_prefix, d->name);
-			fprintf(out, " [env: %s]", env);
+			fprintf(out, "%senv: %s", d->def ? "; " : "", env);
 		}
 		fputc('\n', out);
 	}

@@ -164,6 +164,8 @@ void opt_print_help(FILE *out, const struct opt_def *defs, size_t n, const char 
 		if (d->kind == OPT_FLAG)
 			continue;
 		fprintf(out, "  %-30s ", "");
+		if (d->kind == OPT_UINT)
+			fprintf(out, "%lu..%lu; ", d->min, d->max);
 		if (d->def)
 			fprintf(out, "default: %s", d->def[0] ? d->def : "none");
 		if (env_prefix) {

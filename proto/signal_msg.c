@@ -350,6 +350,9 @@ static int parse_common(const char *buf, size_t len, enum direction dir, struct 
 	 * along the path; refuse the ambiguity. JSON_DISABLE_EOF_CHECK is not set: trailing
 	 * garbage after the object is an error. */
 	m->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!m->root && json_error_code(&jerr) == json_error_null_character)
+		return fail(err, SIG_E_BAD_JSON, "strings must not contain \\u0000 (offset %d)",
+			    jerr.position);
 	if (!m->root)
 		return fail(err, SIG_E_BAD_JSON, "invalid JSON at offset %d: %s", jerr.position,
 			    jerr.text);

@@ -28,8 +28,10 @@
 #define WRITE_BATCH 64
 /* Buckets of the per-address table (fixed; chains stay short at our connection counts). */
 #define IP_BUCKETS 4096
+/* Messages dropped in a row, in bursts, before a rate-limited client is closed as abusive. */
+#define RATE_ABUSE_BURSTS 10
 
-enum rx_state { RX_NORMAL, RX_DISCARD_BINARY, RX_DISCARD_TOO_LARGE };
+enum rx_state { RX_NORMAL, RX_DISCARD_TOO_LARGE };
 
 /* ---------------------------------------------------------------- sending */
 
@@ -160,9 +162,9 @@ static void on_message(struct client *c, const char *buf, size_t len)
 	s->st.messages_in++;
 	if (!rate_allow(c)) {
 		s->st.rate_limited++;
-		/* Each dropped message is answered; one that ignores a burst's worth of answers
-		 * is not a confused client but a flood. */
-		if (++c->strikes > s->cfg->rate_burst) {
+		/* Each dropped message is answered; a client that ignores ten bursts' worth of
+		 * answers in a row is not a confused client but a flood. */
+		if (++c->strikes > RATE_ABUSE_BURSTS * s->cfg->rate_burst) {
 			s->st.closed_abuse++;
 			log_info(SCOPE, "closing %s: kept sending while rate-limited", c->ip);
 			client_close_after_flush(c, CLOSE_POLICY);
@@ -201,7 +203,15 @@ static void rx_reset(struct client *c)
 	c->rx_state = RX_NORMAL;
 }
 
-static void on_too_large(struct client *c)
+/* What an oversized message may still make us read before we close anyway: closing with the
+ * rest of the message unread makes the kernel answer with a reset, and the client would lose
+ * the error and the close frame; reading forever would let it stream at us. */
+static size_t discard_budget(const struct signald_config *cfg)
+{
+	return 4 * cfg->max_message_size + 65536;
+}
+
+static void close_too_large(struct client *c)
 {
 	c->srv->st.closed_too_large++;
 	log_info(SCOPE, "closing %s: message larger than %lu bytes", c->ip,
@@ -211,39 +221,60 @@ static void on_too_large(struct client *c)
 	c->dead = 1; /* nothing more from or to it but the error and the close */
 }
 
-/* One fragment of a WebSocket message. Messages are bounded when reassembled, not per frame. */
+/* Messages are bounded when reassembled, not per frame. Past the bound, the rest of the
+ * message is counted and dropped (rx_len keeps counting, rx holds nothing) until its end. */
+static int rx_accept(struct client *c, const char *in, size_t len, int binary)
+{
+	size_t max = c->srv->cfg->max_message_size;
+	if (c->rx_state == RX_NORMAL && c->rx_len + len > max) {
+		free(c->rx);
+		c->rx = NULL;
+		c->rx_cap = 0;
+		c->rx_state = RX_DISCARD_TOO_LARGE;
+	}
+	if (c->rx_state != RX_NORMAL || binary) {
+		c->rx_len += len;
+		return c->rx_len > discard_budget(c->srv->cfg) ? -1 : 0;
+	}
+	return rx_append(c, in, len) < 0 ? -2 : 0;
+}
+
+/* One fragment of a WebSocket message (lws splits frames at RX_CHUNK, clients split messages
+ * into frames: both arrive here). */
 static void on_receive(struct client *c, struct lws *wsi, const char *in, size_t len)
 {
-	int first = lws_is_first_fragment(wsi);
 	int last = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+	int binary = lws_frame_is_binary(wsi);
 
 	if (c->dead)
 		return;
-	if (first && c->rx_len == 0)
-		c->rx_state = lws_frame_is_binary(wsi) ? RX_DISCARD_BINARY : RX_NORMAL;
-	if (c->rx_state == RX_NORMAL && c->rx_len + len > c->srv->cfg->max_message_size) {
-		rx_reset(c);
-		on_too_large(c);
+	if (last && c->rx_len == 0 && !binary && len <= c->srv->cfg->max_message_size) {
+		on_message(c, in, len); /* the common case: whole message in one piece, no copy */
 		return;
 	}
-	if (c->rx_state == RX_NORMAL) {
-		if (last && c->rx_len == 0) { /* the common case: whole message, no copy */
-			on_message(c, in, len);
-			return;
-		}
-		if (rx_append(c, in, len) < 0) {
-			rx_reset(c);
-			client_error(c, SIG_E_INTERNAL, "out of memory", NULL);
-			return;
-		}
+	int rc = rx_accept(c, in, len, binary);
+	if (rc == -2) {
+		rx_reset(c);
+		client_error(c, SIG_E_INTERNAL, "out of memory", NULL);
+		return;
+	}
+	if (rc == -1 || (last && c->rx_state == RX_DISCARD_TOO_LARGE)) {
+		rx_reset(c);
+		close_too_large(c);
+		return;
 	}
 	if (!last)
 		return;
-	if (c->rx_state == RX_DISCARD_BINARY)
+	if (c->rx_len > c->srv->cfg->max_message_size) {
+		rx_reset(c);
+		close_too_large(c);
+	} else if (binary) {
+		rx_reset(c);
 		client_error(c, SIG_E_BAD_JSON, "binary messages are not part of the protocol", NULL);
-	else
+	} else {
 		on_message(c, c->rx, c->rx_len);
-	rx_reset(c);
+		rx_reset(c);
+	}
 }
 
 /* ---------------------------------------------------------------- connection lifecycle */
@@ -483,6 +514,8 @@ static int create_vhost(struct server *s, const struct signald_config *cfg)
 	vi.ssl_cert_filepath = cfg->tls_cert;
 	vi.ssl_private_key_filepath = cfg->tls_key;
 	vi.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+	if (cfg->tls_cert) /* without it lws quietly serves plain text on the vhost */
+		vi.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	s->vhost = lws_create_vhost(s->ctx, &vi);
 	if (!s->vhost) {
 		log_error("server", "cannot listen on %s (address in use, or bad TLS files?)",

@@ -1,0 +1,216 @@
+#!/usr/bin/python3
+"""Load and back-pressure tests for signald: many rooms at once, a big room, and a slow reader
+that must be dropped without the server's memory growing.
+
+Run: /usr/bin/python3 tests/integration/test_load.py PATH/TO/signald [TEST_NAME_SUBSTRING ...]
+"""
+
+import asyncio
+import os
+import sys
+import time
+
+sys.dont_write_bytecode = True  # keep the source tree clean
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from sigtest import check, check_eq, room_name, run_tests, short, small_rcvbuf_socket, test  # noqa: E402
+
+ROOMS = 100
+
+
+@test(timeout=60)
+async def many_rooms_concurrently(t):
+    srv = await t.start("--max-connections-per-ip", "0")
+    t0 = time.monotonic()
+    clients = await t.clients_n(srv, 2 * ROOMS, prefix="L")
+    pairs = [(clients[2 * i], clients[2 * i + 1], f"load-{i}-{os.urandom(6).hex()}") for i in range(ROOMS)]
+
+    async def run_pair(i, a, b, room):
+        a.name, b.name = f"room{i}.A", f"room{i}.B"
+        ja = await a.join(room, meta={"i": i, "who": "A"})
+        check_eq(ja["peers"], [], f"{a.name}: peers")
+        jb = await b.join(room, meta={"i": i, "who": "B"})
+        check_eq(jb["peers"], [{"peer": a.peer, "meta": {"i": i, "who": "A"}}], f"{b.name}: peers")
+        m = await a.expect("peer-joined", timeout=15)
+        check_eq(m, {"type": "peer-joined", "peer": b.peer, "meta": {"i": i, "who": "B"}}, f"{a.name}: peer-joined")
+
+        async def talk(me, other, who):
+            await me.send({"type": "publish", "data": {"room": i, "who": who, "pad": room * 4}})
+            await me.send({"type": "offer" if who == "A" else "answer", "to": other.peer, "sdp": f"sdp-{room}-{who}"})
+            for k in range(3):
+                await me.send({"type": "candidate", "to": other.peer, "candidate": f"cand-{room}-{who}-{k}",
+                               "mid": str(k), "mline": k})
+
+        async def listen(me, other, who_other):
+            m = await me.recv(timeout=15)
+            check_eq(m, {"type": "publish", "from": other.peer,
+                         "data": {"room": i, "who": who_other, "pad": room * 4}}, f"{me.name}: publish")
+            m = await me.recv(timeout=15)
+            check_eq(m, {"type": "offer" if who_other == "A" else "answer", "from": other.peer,
+                         "sdp": f"sdp-{room}-{who_other}"}, f"{me.name}: sdp")
+            for k in range(3):
+                m = await me.recv(timeout=15)
+                check_eq(m, {"type": "candidate", "from": other.peer, "candidate": f"cand-{room}-{who_other}-{k}",
+                             "mid": str(k), "mline": k}, f"{me.name}: candidate {k}")
+            await me.sync(timeout=15, what="nothing but the partner's messages")
+
+        await asyncio.gather(talk(a, b, "A"), talk(b, a, "B"), listen(a, b, "B"), listen(b, a, "A"))
+
+    await asyncio.gather(*(run_pair(i, a, b, r) for i, (a, b, r) in enumerate(pairs)))
+    ids = [c.peer for c in clients]
+    check_eq(len(set(ids)), len(ids), "distinct peer ids among all clients")
+    dt = time.monotonic() - t0
+    print(f"    info: {ROOMS} rooms x 2 clients, {ROOMS * 2 * 6} relayed messages in {dt:.2f}s", flush=True)
+    # everybody leaves at once; the server must stay healthy
+    await asyncio.gather(*(c.close() for c in clients))
+    c = await t.client(srv)
+    m = await c.join(pairs[0][2])
+    check_eq(m["peers"], [], "peers of a load room after all its members closed")
+    await c.sync()
+
+
+@test(timeout=60)
+async def fanout_in_big_room(t):
+    n, per = 30, 5
+    srv = await t.start()
+    room = room_name()
+    cs = await t.clients_n(srv, n, prefix="M")
+    for i, c in enumerate(cs):
+        j = await c.join(room)
+        check_eq([p["peer"] for p in j["peers"]], [x.peer for x in cs[:i]], f"{c.name}: peers in join order")
+    # everybody drains the peer-joined messages for later members
+    async def drain_joins(i, c):
+        for x in cs[i + 1:]:
+            m = await c.expect("peer-joined", timeout=15)
+            check_eq(m["peer"], x.peer, f"{c.name}: peer-joined order")
+    await asyncio.gather(*(drain_joins(i, c) for i, c in enumerate(cs)))
+
+    async def send_all(c):
+        for k in range(per):
+            await c.send({"type": "publish", "data": {"from": c.name, "seq": k}})
+
+    async def recv_all(c):
+        want = {x.peer: 0 for x in cs if x is not c}
+        names = {x.peer: x.name for x in cs}
+        for _ in range((n - 1) * per):
+            m = await c.recv(timeout=15)
+            check(m.get("type") == "publish", f"{c.name}: unexpected {short(m)}")
+            frm = m.get("from")
+            check(frm in want, f"{c.name}: publish from unexpected peer {frm!r} (own id? {frm == c.peer})")
+            check_eq(m["data"], {"from": names[frm], "seq": want[frm]}, f"{c.name}: per-sender order")
+            want[frm] += 1
+        await c.sync(timeout=15)
+
+    await asyncio.gather(*(send_all(c) for c in cs), *(recv_all(c) for c in cs))
+
+
+@test(timeout=60)
+async def slow_reader_is_dropped(t):
+    srv = await t.start("--max-queue-bytes", "262144", "--rate-limit", "0")
+    room = room_name()
+    sock = small_rcvbuf_socket(srv.host, srv.port, rcvbuf=4096)
+    s = await t.client(srv, name="S", sock=sock, max_queue=1, read_limit=4096, write_limit=4096)
+    await s.join(room)
+    f = await t.client(srv, name="F")
+    await f.join(room)
+    m = await s.expect("peer-joined")
+    check_eq(m["peer"], f.peer, "S: peer-joined")
+    await s.sync()
+    # S stops reading from the socket altogether
+    s.ws.transport.pause_reading()
+
+    asan = srv.uses_asan()
+    baseline = srv.rss_kib()
+    check(baseline is not None, "cannot read VmRSS of signald")
+    peak = baseline
+    sampling = True
+
+    async def sampler():
+        nonlocal peak
+        for _ in range(100000):
+            if not sampling:
+                return
+            r = srv.rss_kib()
+            if r is not None:
+                peak = max(peak, r)
+            await asyncio.sleep(0.01)
+
+    samp = asyncio.create_task(sampler())
+    payload = "x" * (60 * 1024)
+    sent = 0
+    t0 = time.monotonic()
+    try:
+        for i in range(400):
+            await f.send({"type": "publish", "data": payload}, timeout=10)
+            sent += 1
+            if len(getattr(f.ws, "messages", ())) > 0:
+                break  # something (the peer-left) arrived for F: S has been dropped
+    finally:
+        pass
+    try:
+        m = await f.recv(timeout=15)
+        check_eq(m, {"type": "peer-left", "peer": s.peer},
+                 f"F after publishing {sent} x 60 KiB to a room whose other member never reads")
+        dt = time.monotonic() - t0
+        await asyncio.sleep(0.1)  # one more RSS sample after the drop
+    finally:
+        sampling = False
+        await samp
+    print(f"    info: S dropped after {sent} publishes ({dt:.2f}s); signald VmRSS baseline "
+          f"{baseline / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB{' (ASan build)' if asan else ''}", flush=True)
+    if asan:
+        check(peak - baseline < 512 * 1024, f"VmRSS grew by {(peak - baseline) / 1024:.1f} MiB (ASan build)")
+    else:
+        check(peak < 64 * 1024, f"signald's VmRSS reached {peak / 1024:.1f} MiB (bound 64 MiB) while a "
+                                f"reader stalled with --max-queue-bytes 262144")
+    # F still works
+    await f.sync()
+    g = await t.client(srv, name="G")
+    j = await g.join(room)
+    check_eq(j["peers"], [{"peer": f.peer, "meta": {}}], "peers after S was dropped")
+    check_eq(await f.expect("peer-joined"), {"type": "peer-joined", "peer": g.peer, "meta": {}}, "F: peer-joined")
+    await f.send({"type": "publish", "data": "after"})
+    check_eq(await g.expect("publish"), {"type": "publish", "from": f.peer, "data": "after"}, "publish after drop")
+    # S, once it reads again, finds its connection closed (after whatever was already in flight)
+    s.ws.transport.resume_reading()
+    code, seen = await s.expect_close(timeout=20, allow=("publish",))
+    print(f"    info: S saw {len(seen)} publishes, then the connection ended "
+          f"({'no close frame' if code == 1006 else f'close code {code}'})", flush=True)
+    check(len(seen) < sent, f"S received all {sent} publishes; it was not dropped")
+
+
+@test(timeout=60)
+async def slow_reader_does_not_slow_others(t):
+    # While one member is stalled (before it is dropped), the others in the room and in other
+    # rooms still get their messages promptly.
+    srv = await t.start("--max-queue-bytes", "1048576", "--rate-limit", "0")
+    room = room_name()
+    sock = small_rcvbuf_socket(srv.host, srv.port, rcvbuf=4096)
+    s = await t.client(srv, name="S", sock=sock, max_queue=1, read_limit=4096)
+    await s.join(room)
+    f = await t.client(srv, name="F")
+    await f.join(room)
+    r = await t.client(srv, name="R")
+    await r.join(room)
+    await s.expect("peer-joined")
+    await s.expect("peer-joined")
+    await f.expect("peer-joined")
+    s.ws.transport.pause_reading()
+    payload = "y" * 8000
+    for k in range(40):  # 320 KB: more than the kernel buffers of S, less than its 1 MiB queue
+        await f.send({"type": "publish", "data": {"k": k, "p": payload}})
+    for k in range(40):
+        m = await r.recv(timeout=5)
+        check_eq((m.get("type"), m.get("from"), m.get("data", {}).get("k")), ("publish", f.peer, k),
+                 "R keeps receiving while S is stalled")
+    await r.sync()
+    await f.sync()
+    s.ws.transport.resume_reading()
+    for k in range(40):
+        m = await s.recv(timeout=10)
+        check_eq((m.get("type"), m.get("data", {}).get("k")), ("publish", k), "S catches up in order")
+    await s.sync()
+
+
+if __name__ == "__main__":
+    run_tests()

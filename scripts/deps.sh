@@ -5,6 +5,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config clang libclang-rt-14-dev
 libwebsockets-dev libwebsockets-evlib-glib libjansson-dev libcmocka-dev
+libglib2.0-dev libnice-dev libgnutls28-dev libusrsctp-dev
 python3 python3-websockets openssl curl procps"
 
 missing=""

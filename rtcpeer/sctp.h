@@ -1,0 +1,61 @@
+/*
+ * sctp.h - SCTP over DTLS (RFC 8261) with usrsctp in AF_CONN mode, as WebRTC data channels use it
+ * (RFC 8831 §6). usrsctp runs without its own threads: a GLib timer drives its clock, so every
+ * callback happens on the one main loop and nothing needs a lock.
+ *
+ * Backpressure is usrsctp's send buffer: sctp_send() returns SCTP_WOULD_BLOCK when it is full and
+ * the `writable` callback says when to try again. Nothing here queues without bound.
+ */
+#ifndef RTCPEER_SCTP_H
+#define RTCPEER_SCTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCTP_DEFAULT_PORT   5000    /* RFC 8841 §5: a=sctp-port default */
+/* What we reassemble and advertise in a=max-message-size (Chrome and libdatachannel agree). */
+#define SCTP_MAX_MESSAGE    262144
+#define SCTP_WOULD_BLOCK    (-2)
+
+enum sctp_state { SCTP_NEW, SCTP_CONNECTING, SCTP_CONNECTED, SCTP_CLOSED, SCTP_FAILED };
+
+/* RFC 8831 §6.1 / RFC 3758 partial reliability of one message. */
+enum sctp_pr { SCTP_RELIABLE, SCTP_PR_RTX, SCTP_PR_TTL };
+
+struct sctp_msg_opts {
+	int unordered;
+	enum sctp_pr pr;
+	uint32_t pr_value; /* retransmissions, or lifetime in ms */
+};
+
+struct sctp_callbacks {
+	int (*send)(void *arg, const uint8_t *buf, size_t len);     /* a packet for DTLS */
+	void (*message)(void *arg, uint16_t sid, uint32_t ppid, const uint8_t *buf, size_t len);
+	void (*state)(void *arg, enum sctp_state state);
+	void (*writable)(void *arg);                 /* send buffer has room again */
+	void (*stream_reset)(void *arg, uint16_t sid); /* the peer closed its side of a stream */
+	void *arg;
+};
+
+struct sctp;
+
+/* mtu: the largest SCTP packet DTLS can carry in one datagram. */
+struct sctp *sctp_new(uint16_t local_port, uint16_t remote_port, size_t mtu,
+		      const struct sctp_callbacks *cb);
+/* Opens the association (both sides connect: RFC 8841 §9.3 simultaneous open). */
+int sctp_start(struct sctp *s);
+/* A decrypted DTLS record. */
+void sctp_input(struct sctp *s, const uint8_t *buf, size_t len);
+/* 0, SCTP_WOULD_BLOCK, or -1 (not connected, too large, stream closed). Empty messages are the
+ * caller's business (RFC 8831 §6.6 PPIDs 56/57 with one byte). */
+int sctp_send(struct sctp *s, uint16_t sid, uint32_t ppid, const uint8_t *buf, size_t len,
+	      const struct sctp_msg_opts *opts);
+/* Resets our outgoing side of a stream (closing a data channel, RFC 8831 §6.7). */
+int sctp_reset_stream(struct sctp *s, uint16_t sid);
+/* Streams negotiated with the peer (valid once connected). */
+uint16_t sctp_streams(const struct sctp *s);
+void sctp_close(struct sctp *s);
+void sctp_free(struct sctp *s);
+const char *sctp_state_name(enum sctp_state state);
+
+#endif

@@ -1,0 +1,381 @@
+#include "ice.h"
+
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <agent.h>
+#include <glib.h>
+
+#include "log.h"
+
+#define SCOPE "ice"
+
+/* RFC 8445 §14.3: RTO of at least 500 ms; Ta of 20–25 ms (libdatachannel uses 25). */
+#define ICE_STUN_INITIAL_TIMEOUT_MS 500
+#define ICE_STUN_PACING_MS          25
+
+struct ice {
+	NiceAgent *agent;
+	guint stream;
+	struct ice_callbacks cb;
+	enum ice_state state;
+	int have_remote;
+	int relayed;
+	gchar *ufrag, *pwd;
+	char *queued[ICE_MAX_QUEUED_REMOTE];
+	size_t nqueued;
+	int remote_done;       /* end-of-candidates seen (possibly before the credentials) */
+	char pair[200];
+};
+
+const char *ice_state_name(enum ice_state state)
+{
+	static const char *const names[] = {"new",          "checking", "connected", "completed",
+					    "disconnected", "failed",   "closed"};
+	return (unsigned)state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
+}
+
+static void set_state(struct ice *ice, enum ice_state state)
+{
+	if (ice->state == state)
+		return;
+	ice->state = state;
+	log_debug(SCOPE, "state %s", ice_state_name(state));
+	if (ice->cb.state)
+		ice->cb.state(ice->cb.arg, state);
+}
+
+/* ---------------------------------------------------------------- libnice signals */
+
+static void on_candidate(NiceAgent *agent, NiceCandidate *cand, gpointer arg)
+{
+	struct ice *ice = arg;
+	gchar *sdp = nice_agent_generate_local_candidate_sdp(agent, cand);
+	/* libnice writes "a=candidate:..."; the signaling form has no "a=" (RFC 8839 §5.1). */
+	if (sdp && g_str_has_prefix(sdp, "a=") && ice->cb.candidate)
+		ice->cb.candidate(ice->cb.arg, sdp + 2);
+	g_free(sdp);
+}
+
+static void on_gathering_done(NiceAgent *agent, guint stream, gpointer arg)
+{
+	struct ice *ice = arg;
+	(void)agent;
+	(void)stream;
+	log_debug(SCOPE, "gathering done");
+	if (ice->cb.candidate)
+		ice->cb.candidate(ice->cb.arg, NULL);
+}
+
+static void on_component_state(NiceAgent *agent, guint stream, guint component, guint state,
+			       gpointer arg)
+{
+	struct ice *ice = arg;
+	(void)agent;
+	(void)stream;
+	(void)component;
+	switch (state) {
+	case NICE_COMPONENT_STATE_CONNECTING:
+		set_state(ice, ICE_CHECKING);
+		break;
+	case NICE_COMPONENT_STATE_CONNECTED:
+		set_state(ice, ICE_CONNECTED);
+		break;
+	case NICE_COMPONENT_STATE_READY:
+		set_state(ice, ICE_COMPLETED);
+		break;
+	case NICE_COMPONENT_STATE_FAILED:
+		set_state(ice, ICE_FAILED);
+		break;
+	case NICE_COMPONENT_STATE_DISCONNECTED:
+		if (ice->state == ICE_CONNECTED || ice->state == ICE_COMPLETED)
+			set_state(ice, ICE_DISCONNECTED);
+		break;
+	default:
+		break;
+	}
+}
+
+static const char *cand_type(NiceCandidateType t)
+{
+	switch (t) {
+	case NICE_CANDIDATE_TYPE_HOST:
+		return "host";
+	case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE:
+		return "srflx";
+	case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE:
+		return "prflx";
+	case NICE_CANDIDATE_TYPE_RELAYED:
+		return "relay";
+	}
+	return "?";
+}
+
+static void on_selected_pair(NiceAgent *agent, guint stream, guint component,
+			     NiceCandidate *local, NiceCandidate *remote, gpointer arg)
+{
+	struct ice *ice = arg;
+	char la[NICE_ADDRESS_STRING_LEN], ra[NICE_ADDRESS_STRING_LEN];
+	(void)agent;
+	(void)stream;
+	(void)component;
+	nice_address_to_string(&local->addr, la);
+	nice_address_to_string(&remote->addr, ra);
+	snprintf(ice->pair, sizeof(ice->pair), "%s %s:%u -> %s %s:%u", cand_type(local->type), la,
+		 nice_address_get_port(&local->addr), cand_type(remote->type), ra,
+		 nice_address_get_port(&remote->addr));
+	ice->relayed = local->type == NICE_CANDIDATE_TYPE_RELAYED ||
+		       remote->type == NICE_CANDIDATE_TYPE_RELAYED;
+	log_debug(SCOPE, "selected %s", ice->pair);
+}
+
+static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *buf,
+		    gpointer arg)
+{
+	struct ice *ice = arg;
+	(void)agent;
+	(void)stream;
+	(void)component;
+	if (ice->cb.recv)
+		ice->cb.recv(ice->cb.arg, (const uint8_t *)buf, len);
+}
+
+/* ---------------------------------------------------------------- setup */
+
+/* libnice takes numeric addresses only; resolve names once, here (IPv4 preferred: TURN
+ * servers are more often reachable over it). */
+static int resolve(const char *host, char *out, size_t outlen)
+{
+	struct addrinfo hints, *res = NULL;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
+		return -1;
+	NiceAddress a;
+	nice_address_init(&a);
+	nice_address_set_from_sockaddr(&a, res->ai_addr);
+	freeaddrinfo(res);
+	if (outlen < NICE_ADDRESS_STRING_LEN)
+		return -1;
+	nice_address_to_string(&a, out);
+	return 0;
+}
+
+static int add_servers(struct ice *ice, const struct ice_config *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cfg->nservers; i++) {
+		const struct ice_server *s = &cfg->servers[i];
+		char ip[NICE_ADDRESS_STRING_LEN];
+		if (resolve(s->host, ip, sizeof(ip)) < 0) {
+			snprintf(err, errlen, "cannot resolve ICE server '%s'", s->host);
+			return -1;
+		}
+		if (s->kind == ICE_SERVER_STUN) {
+			/* libnice takes one STUN server; with TURN as well it only slows gathering
+			 * (TURN's Allocate gives the srflx address too). */
+			g_object_set(ice->agent, "stun-server", ip, "stun-server-port", (guint)s->port,
+				     NULL);
+			continue;
+		}
+		if (!nice_agent_set_relay_info(ice->agent, ice->stream, 1, ip, s->port, s->username,
+					       s->credential,
+					       s->kind == ICE_SERVER_TURN_TCP ? NICE_RELAY_TYPE_TURN_TCP
+									      : NICE_RELAY_TYPE_TURN_UDP)) {
+			snprintf(err, errlen, "libnice refused TURN server %s", s->host);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int add_local_addrs(struct ice *ice, const struct ice_config *cfg, char *err,
+			   size_t errlen)
+{
+	for (size_t i = 0; i < cfg->nlocal_addrs; i++) {
+		NiceAddress a;
+		nice_address_init(&a);
+		if (!nice_address_set_from_string(&a, cfg->local_addrs[i]) ||
+		    !nice_agent_add_local_address(ice->agent, &a)) {
+			snprintf(err, errlen, "bad local address '%s'", cfg->local_addrs[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void connect_signals(struct ice *ice)
+{
+	g_signal_connect(ice->agent, "new-candidate-full", G_CALLBACK(on_candidate), ice);
+	g_signal_connect(ice->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), ice);
+	g_signal_connect(ice->agent, "component-state-changed", G_CALLBACK(on_component_state), ice);
+	g_signal_connect(ice->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), ice);
+}
+
+struct ice *ice_new(const struct ice_config *cfg, const struct ice_callbacks *cb, char *err,
+		    size_t errlen)
+{
+	struct ice *ice = calloc(1, sizeof(*ice));
+	if (!ice)
+		return NULL;
+	ice->cb = *cb;
+	ice->agent = nice_agent_new_full(g_main_context_default(), NICE_COMPATIBILITY_RFC5245,
+					 NICE_AGENT_OPTION_REGULAR_NOMINATION |
+						 NICE_AGENT_OPTION_ICE_TRICKLE |
+						 NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+	if (!ice->agent) {
+		snprintf(err, errlen, "cannot create the ICE agent");
+		goto fail;
+	}
+	g_object_set(ice->agent, "controlling-mode", (gboolean)cfg->controlling, "upnp", FALSE,
+		     "ice-tcp", (gboolean)cfg->tcp, "force-relay", (gboolean)cfg->force_relay,
+		     "stun-initial-timeout", (guint)ICE_STUN_INITIAL_TIMEOUT_MS,
+		     "stun-pacing-timer", (guint)ICE_STUN_PACING_MS, "keepalive-conncheck", TRUE,
+		     NULL);
+	ice->stream = nice_agent_add_stream(ice->agent, 1);
+	if (!ice->stream) {
+		snprintf(err, errlen, "cannot add the ICE stream");
+		goto fail;
+	}
+	nice_agent_set_stream_name(ice->agent, ice->stream, "application");
+	if (add_local_addrs(ice, cfg, err, errlen) < 0 || add_servers(ice, cfg, err, errlen) < 0)
+		goto fail;
+	connect_signals(ice);
+	nice_agent_attach_recv(ice->agent, ice->stream, 1, g_main_context_default(), on_recv, ice);
+	if (!nice_agent_get_local_credentials(ice->agent, ice->stream, &ice->ufrag, &ice->pwd)) {
+		snprintf(err, errlen, "cannot read the ICE credentials");
+		goto fail;
+	}
+	return ice;
+fail:
+	ice_free(ice);
+	return NULL;
+}
+
+int ice_gather(struct ice *ice)
+{
+	return nice_agent_gather_candidates(ice->agent, ice->stream) ? 0 : -1;
+}
+
+const char *ice_local_ufrag(const struct ice *ice)
+{
+	return ice->ufrag;
+}
+
+const char *ice_local_pwd(const struct ice *ice)
+{
+	return ice->pwd;
+}
+
+/* ---------------------------------------------------------------- remote side */
+
+/* libnice 0.1.21 wants "a=candidate:..." with no trailing whitespace (WEBRTC-NOTES §2.3). */
+static int apply_candidate(struct ice *ice, const char *cand)
+{
+	gchar *line = g_str_has_prefix(cand, "a=") ? g_strdup(cand) : g_strconcat("a=", cand, NULL);
+	g_strchomp(line);
+	NiceCandidate *c = nice_agent_parse_remote_candidate_sdp(ice->agent, ice->stream, line);
+	if (!c) {
+		/* Most often a browser's mDNS name: its checks still reach us and libnice learns
+		 * its address as peer-reflexive (WEBRTC-NOTES §2.4). */
+		log_debug(SCOPE, "ignoring remote candidate libnice cannot use: %s", line);
+		g_free(line);
+		return -1;
+	}
+	GSList *list = g_slist_append(NULL, c);
+	int n = nice_agent_set_remote_candidates(ice->agent, ice->stream, 1, list);
+	g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+	log_debug(SCOPE, "remote candidate %s", line);
+	g_free(line);
+	return n == 1 ? 0 : -1;
+}
+
+int ice_set_remote(struct ice *ice, const char *ufrag, const char *pwd)
+{
+	if (!nice_agent_set_remote_credentials(ice->agent, ice->stream, ufrag, pwd))
+		return -1;
+	ice->have_remote = 1;
+	for (size_t i = 0; i < ice->nqueued; i++) {
+		apply_candidate(ice, ice->queued[i]);
+		free(ice->queued[i]);
+	}
+	ice->nqueued = 0;
+	if (ice->remote_done)
+		nice_agent_peer_candidate_gathering_done(ice->agent, ice->stream);
+	return 0;
+}
+
+int ice_add_remote_candidate(struct ice *ice, const char *cand)
+{
+	if (cand[0] == '\0') { /* RFC 8838 §8.2 end-of-candidates */
+		ice->remote_done = 1;
+		if (ice->have_remote)
+			nice_agent_peer_candidate_gathering_done(ice->agent, ice->stream);
+		return 0;
+	}
+	if (ice->have_remote)
+		return apply_candidate(ice, cand);
+	if (ice->nqueued == ICE_MAX_QUEUED_REMOTE)
+		return -1;
+	ice->queued[ice->nqueued] = strdup(cand);
+	if (!ice->queued[ice->nqueued])
+		return -1;
+	ice->nqueued++;
+	return 0;
+}
+
+int ice_send(struct ice *ice, const uint8_t *buf, size_t len)
+{
+	if (ice->state != ICE_CONNECTED && ice->state != ICE_COMPLETED &&
+	    ice->state != ICE_DISCONNECTED)
+		return -1;
+	/* A negative return is a full socket buffer or a transient error: a lost datagram. */
+	nice_agent_send(ice->agent, ice->stream, 1, (guint)len, (const gchar *)buf);
+	return 0;
+}
+
+const char *ice_selected_pair(const struct ice *ice)
+{
+	return ice->pair[0] ? ice->pair : NULL;
+}
+
+int ice_relayed(const struct ice *ice)
+{
+	return ice->relayed;
+}
+
+static void closed_cb(GObject *src, GAsyncResult *res, gpointer unused)
+{
+	(void)res;
+	(void)unused;
+	g_object_unref(src); /* the reference ice_close() kept for the async close */
+}
+
+void ice_close(struct ice *ice)
+{
+	if (!ice->agent || ice->state == ICE_CLOSED)
+		return;
+	set_state(ice, ICE_CLOSED);
+	nice_agent_attach_recv(ice->agent, ice->stream, 1, g_main_context_default(), NULL, NULL);
+	/* Releases TURN allocations (else a rerun from the same port gets 437 for 10 min). */
+	nice_agent_close_async(ice->agent, closed_cb, g_object_ref(ice->agent));
+}
+
+void ice_free(struct ice *ice)
+{
+	if (!ice)
+		return;
+	if (ice->agent) {
+		g_signal_handlers_disconnect_by_data(ice->agent, ice);
+		nice_agent_attach_recv(ice->agent, ice->stream, 1, g_main_context_default(), NULL,
+				       NULL);
+		g_object_unref(ice->agent);
+	}
+	for (size_t i = 0; i < ice->nqueued; i++)
+		free(ice->queued[i]);
+	g_free(ice->ufrag);
+	g_free(ice->pwd);
+	free(ice);
+}

@@ -1,0 +1,75 @@
+/*
+ * ice.h - ICE (RFC 8445) with trickle (RFC 8838) over libnice, one stream with one component
+ * (BUNDLE + rtcp-mux: WebRTC needs nothing else), on the default GLib main context.
+ *
+ * Remote candidates that arrive before the remote credentials are queued (bounded); the
+ * offerer is controlling (RFC 8445 §6.1.1); consent freshness (RFC 7675) is on.
+ */
+#ifndef RTCPEER_ICE_H
+#define RTCPEER_ICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ICE_MAX_SERVERS         8
+#define ICE_MAX_QUEUED_REMOTE   64   /* candidates held until the remote description */
+#define ICE_MAX_LOCAL_ADDRS     8
+
+enum ice_state {
+	ICE_NEW, ICE_CHECKING, ICE_CONNECTED, ICE_COMPLETED, ICE_DISCONNECTED, ICE_FAILED,
+	ICE_CLOSED
+};
+
+enum ice_server_kind { ICE_SERVER_STUN, ICE_SERVER_TURN_UDP, ICE_SERVER_TURN_TCP };
+
+struct ice_server {
+	enum ice_server_kind kind;
+	char host[256]; /* a name or an address: resolved before gathering */
+	uint16_t port;
+	char username[256];
+	char credential[256];
+};
+
+struct ice_config {
+	int controlling;
+	int force_relay;   /* only relay candidates: for tests and privacy */
+	int tcp;           /* also ICE-TCP candidates (RFC 6544) */
+	struct ice_server servers[ICE_MAX_SERVERS];
+	size_t nservers;
+	/* Restrict host candidates to these addresses (tests: "127.0.0.1"); none = all. */
+	const char *local_addrs[ICE_MAX_LOCAL_ADDRS];
+	size_t nlocal_addrs;
+};
+
+struct ice_callbacks {
+	/* A local candidate as "candidate:..." (no "a="), or NULL when gathering is done. */
+	void (*candidate)(void *arg, const char *candidate);
+	void (*state)(void *arg, enum ice_state state);
+	void (*recv)(void *arg, const uint8_t *buf, size_t len);
+	void *arg;
+};
+
+struct ice;
+
+struct ice *ice_new(const struct ice_config *cfg, const struct ice_callbacks *cb, char *err,
+		    size_t errlen);
+int ice_gather(struct ice *ice);
+/* Our ufrag and pwd for the SDP; valid for the life of ice. */
+const char *ice_local_ufrag(const struct ice *ice);
+const char *ice_local_pwd(const struct ice *ice);
+/* The remote ufrag/pwd from its SDP: checks may start, queued candidates are applied. */
+int ice_set_remote(struct ice *ice, const char *ufrag, const char *pwd);
+/* A remote candidate ("candidate:..." or "a=candidate:..."), or "" for end-of-candidates.
+ * Returns 0 when applied or queued, -1 when malformed or unusable (e.g. an mDNS name). */
+int ice_add_remote_candidate(struct ice *ice, const char *candidate);
+int ice_send(struct ice *ice, const uint8_t *buf, size_t len);
+/* "host 127.0.0.1:5000 -> srflx 192.0.2.1:6000" once a pair is selected, else NULL. */
+const char *ice_selected_pair(const struct ice *ice);
+/* Whether either end of the selected pair is a TURN relay. */
+int ice_relayed(const struct ice *ice);
+/* Releases TURN allocations; completion runs on the main loop, ice_free() may follow at once. */
+void ice_close(struct ice *ice);
+void ice_free(struct ice *ice);
+const char *ice_state_name(enum ice_state state);
+
+#endif

@@ -301,7 +301,7 @@ struct sdp_candidate_info {
  * (ABNF literals are case-insensitive), extension pairs in any order, and one dangling odd last
  * token (noted in info->dangling). Returns 0 for a candidate rtcpeer can use; SDP_E_SYNTAX for
  * a malformed one; SDP_E_UNSUPPORTED for a well-formed one it cannot use (component other than 1:
- * WebRTC always muxes RTCP, RFC 8834 §5.1.1; transports other than UDP/TCP; candidate types
+ * WebRTC always muxes RTCP, RFC 8834 §4.5; transports other than UDP/TCP; candidate types
  * other than host/srflx/prflx/relay); SDP_E_LIMIT beyond SDP_CAND_MAX. An empty string is
  * SDP_E_SYNTAX: end-of-candidates is the caller's to recognise. info may be NULL.
  */

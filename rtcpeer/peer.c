@@ -1,0 +1,488 @@
+#include "peer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "dtls.h"
+#include "log.h"
+#include "sctp.h"
+#include "util.h"
+
+#define SCOPE "peer"
+
+struct early {
+	size_t len;
+	uint8_t *buf;
+};
+
+struct peer {
+	struct peer_config cfg;
+	struct peer_callbacks cb;
+	enum peer_state state;
+	enum peer_failure failure;
+	char error[200];
+	int offerer;
+	int dtls_client;
+	struct cert cert;
+	struct ice *ice;
+	struct dtls *dtls;
+	struct sctp *sctp;
+	struct dcmgr *dcmgr;
+	struct sdp_desc *local, *remote; /* large: on the heap */
+	uint8_t remote_fp[CERT_FP_LEN];
+	uint16_t remote_sctp_port;
+	uint64_t remote_max_message;
+	char mid[SDP_MID_MAX + 1];
+	int ice_up;
+	struct early early[PEER_EARLY_DATAGRAMS];
+	size_t nearly;
+	guint timeout;
+};
+
+const char *peer_state_name(enum peer_state state)
+{
+	static const char *const names[] = {"new", "connecting", "connected", "closed", "failed"};
+	return (unsigned)state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
+}
+
+static void set_state(struct peer *p, enum peer_state state)
+{
+	if (p->state == state || p->state == PEER_FAILED || p->state == PEER_CLOSED)
+		return;
+	p->state = state;
+	if (state == PEER_CONNECTED || state == PEER_FAILED || state == PEER_CLOSED) {
+		if (p->timeout)
+			g_source_remove(p->timeout);
+		p->timeout = 0;
+	}
+	if (state == PEER_FAILED)
+		log_debug(SCOPE, "failed: %s", p->error);
+	else
+		log_debug(SCOPE, "state %s", peer_state_name(state));
+	if (p->cb.state)
+		p->cb.state(p->cb.arg, state);
+}
+
+static void fail(struct peer *p, enum peer_failure why, const char *msg)
+{
+	if (p->state == PEER_FAILED || p->state == PEER_CLOSED)
+		return;
+	p->failure = why;
+	snprintf(p->error, sizeof(p->error), "%s", msg);
+	set_state(p, PEER_FAILED);
+}
+
+static gboolean on_timeout(gpointer arg)
+{
+	struct peer *p = arg;
+	p->timeout = 0;
+	fail(p, PEER_FAIL_TIMEOUT, "not connected in time");
+	return G_SOURCE_REMOVE;
+}
+
+/* ---------------------------------------------------------------- SCTP and data channels */
+
+static int sctp_out(void *arg, const uint8_t *buf, size_t len)
+{
+	struct peer *p = arg;
+	return dtls_send(p->dtls, buf, len);
+}
+
+static void sctp_message(void *arg, uint16_t sid, uint32_t ppid, const uint8_t *buf, size_t len)
+{
+	struct peer *p = arg;
+	if (p->dcmgr)
+		dcmgr_on_message(p->dcmgr, sid, ppid, buf, len);
+}
+
+static void sctp_writable(void *arg)
+{
+	struct peer *p = arg;
+	if (p->dcmgr)
+		dcmgr_on_writable(p->dcmgr);
+}
+
+static void sctp_reset(void *arg, uint16_t sid)
+{
+	struct peer *p = arg;
+	if (p->dcmgr)
+		dcmgr_on_stream_reset(p->dcmgr, sid);
+}
+
+static void on_channel(void *arg, struct dc *dc)
+{
+	struct peer *p = arg;
+	if (p->cb.channel)
+		p->cb.channel(p->cb.arg, dc);
+}
+
+static void sctp_state(void *arg, enum sctp_state st)
+{
+	struct peer *p = arg;
+	if (st == SCTP_CONNECTED) {
+		struct dcmgr_callbacks cb = {on_channel, p};
+		p->dcmgr = dcmgr_new(p->sctp, p->dtls_client, p->remote_max_message, &cb);
+		if (!p->dcmgr) {
+			fail(p, PEER_FAIL_SCTP, "out of memory");
+			return;
+		}
+		set_state(p, PEER_CONNECTED);
+	} else if (st == SCTP_FAILED) {
+		fail(p, PEER_FAIL_SCTP, "SCTP association failed");
+	} else if (st == SCTP_CLOSED && p->state == PEER_CONNECTED) {
+		set_state(p, PEER_CLOSED);
+	}
+}
+
+static void start_sctp(struct peer *p)
+{
+	struct sctp_callbacks cb = {sctp_out, sctp_message, sctp_state, sctp_writable, sctp_reset,
+				    p};
+	size_t mtu = p->cfg.sctp_mtu ? p->cfg.sctp_mtu : PEER_SCTP_MTU;
+	p->sctp = sctp_new(SCTP_DEFAULT_PORT, p->remote_sctp_port, mtu, &cb);
+	if (!p->sctp || sctp_start(p->sctp) < 0)
+		fail(p, PEER_FAIL_SCTP, "cannot start SCTP");
+}
+
+/* ---------------------------------------------------------------- DTLS */
+
+static int dtls_out(void *arg, const uint8_t *buf, size_t len)
+{
+	struct peer *p = arg;
+	return ice_send(p->ice, buf, len);
+}
+
+static void dtls_record(void *arg, const uint8_t *buf, size_t len)
+{
+	struct peer *p = arg;
+	if (p->sctp)
+		sctp_input(p->sctp, buf, len);
+}
+
+static void dtls_state_cb(void *arg, enum dtls_state st)
+{
+	struct peer *p = arg;
+	char msg[200];
+	if (st == DTLS_CONNECTED) {
+		start_sctp(p);
+	} else if (st == DTLS_FAILED) {
+		snprintf(msg, sizeof(msg), "DTLS: %s", dtls_last_error(p->dtls));
+		fail(p, dtls_auth_failed(p->dtls) ? PEER_FAIL_AUTH : PEER_FAIL_DTLS, msg);
+	} else if (st == DTLS_CLOSED) {
+		if (p->state == PEER_CONNECTED)
+			set_state(p, PEER_CLOSED);
+		else
+			fail(p, PEER_FAIL_DTLS, "the peer closed DTLS");
+	}
+}
+
+static void flush_early(struct peer *p)
+{
+	for (size_t i = 0; i < p->nearly; i++) {
+		if (p->dtls)
+			dtls_input(p->dtls, p->early[i].buf, p->early[i].len);
+		free(p->early[i].buf);
+	}
+	p->nearly = 0;
+}
+
+static int create_dtls(struct peer *p)
+{
+	struct dtls_callbacks cb = {dtls_out, dtls_record, dtls_state_cb, p};
+	p->dtls = dtls_new(&p->cert, p->dtls_client, p->remote_fp, &cb);
+	if (!p->dtls)
+		return -1;
+	if (p->ice_up)
+		dtls_start(p->dtls);
+	flush_early(p);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- ICE */
+
+static void ice_candidate(void *arg, const char *cand)
+{
+	struct peer *p = arg;
+	if (p->cb.candidate)
+		p->cb.candidate(p->cb.arg, cand ? cand : "", p->mid);
+}
+
+static void ice_state_cb(void *arg, enum ice_state st)
+{
+	struct peer *p = arg;
+	if ((st == ICE_CONNECTED || st == ICE_COMPLETED) && !p->ice_up) {
+		p->ice_up = 1;
+		log_debug(SCOPE, "ICE up: %s", ice_selected_pair(p->ice) ? ice_selected_pair(p->ice)
+									  : "?");
+		if (p->dtls)
+			dtls_start(p->dtls); /* RFC 8842: DTLS runs once a pair works */
+	} else if (st == ICE_FAILED) {
+		fail(p, PEER_FAIL_ICE, "ICE failed: no candidate pair works");
+	}
+}
+
+static void ice_recv(void *arg, const uint8_t *buf, size_t len)
+{
+	struct peer *p = arg;
+	if (p->dtls) {
+		dtls_input(p->dtls, buf, len);
+		return;
+	}
+	/* The answerer's ClientHello can beat its answer here: hold a few datagrams. */
+	if (p->nearly == PEER_EARLY_DATAGRAMS)
+		return;
+	p->early[p->nearly].buf = malloc(len);
+	if (!p->early[p->nearly].buf)
+		return;
+	memcpy(p->early[p->nearly].buf, buf, len);
+	p->early[p->nearly].len = len;
+	p->nearly++;
+}
+
+static int create_ice(struct peer *p, int controlling, char *err, size_t errlen)
+{
+	struct ice_callbacks cb = {ice_candidate, ice_state_cb, ice_recv, p};
+	p->cfg.ice.controlling = controlling;
+	p->ice = ice_new(&p->cfg.ice, &cb, err, errlen);
+	return p->ice ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- descriptions */
+
+static void fill_local(struct peer *p, struct sdp_local *l)
+{
+	uint64_t sid;
+	sdp_local_init(l);
+	util_random(&sid, sizeof(sid));
+	l->session_id = sid >> 1; /* RFC 9429 §5.2.1: below 2^63 */
+	l->ufrag = ice_local_ufrag(p->ice);
+	l->pwd = ice_local_pwd(p->ice);
+	snprintf(l->fingerprint.alg, sizeof(l->fingerprint.alg), "sha-256");
+	l->fingerprint.len = CERT_FP_LEN;
+	memcpy(l->fingerprint.bytes, p->cert.fingerprint, CERT_FP_LEN);
+	l->answer_setup = SDP_SETUP_ACTIVE; /* RFC 5763 §5; also keeps browsers' DTLS 1.3 away */
+	l->mid = "0";
+}
+
+static int emit_local(struct peer *p, char *err, size_t errlen)
+{
+	char *text = sdp_write(p->local);
+	if (!text) {
+		snprintf(err, errlen, "cannot write our description");
+		return -1;
+	}
+	if (p->cb.description)
+		p->cb.description(p->cb.arg, p->local->type, text);
+	free(text);
+	return 0;
+}
+
+static void arm_timeout(struct peer *p)
+{
+	if (!p->timeout)
+		p->timeout = g_timeout_add(p->cfg.timeout_ms ? p->cfg.timeout_ms
+							     : PEER_DEFAULT_TIMEOUT_MS,
+					   on_timeout, p);
+	set_state(p, PEER_CONNECTING);
+}
+
+int peer_create_offer(struct peer *p, char *err, size_t errlen)
+{
+	struct sdp_local l;
+	if (p->ice || p->state != PEER_NEW) {
+		snprintf(err, errlen, "an offer or answer was already made");
+		return -1;
+	}
+	p->offerer = 1;
+	if (create_ice(p, 1, err, errlen) < 0)
+		return -1;
+	fill_local(p, &l);
+	snprintf(p->mid, sizeof(p->mid), "%s", l.mid);
+	if (sdp_offer_create(&l, p->local, err, errlen) < 0 || emit_local(p, err, errlen) < 0)
+		return -1;
+	arm_timeout(p);
+	return ice_gather(p->ice) == 0 ? 0 : -1;
+}
+
+/* What we need from the remote description, whichever side we are. */
+static int take_remote(struct peer *p, char *err, size_t errlen)
+{
+	const struct sdp_section *data = sdp_data_section(p->remote);
+	const struct sdp_fingerprint *fp = sdp_fingerprint_find(&data->transport, "sha-256");
+	if (!fp || fp->len != CERT_FP_LEN) {
+		snprintf(err, errlen, "the peer offers no sha-256 fingerprint");
+		return -1;
+	}
+	memcpy(p->remote_fp, fp->bytes, CERT_FP_LEN);
+	p->remote_sctp_port = data->sctp_port;
+	p->remote_max_message = data->max_message_size;
+	if (ice_set_remote(p->ice, data->transport.ufrag, data->transport.pwd) < 0) {
+		snprintf(err, errlen, "libnice refused the remote ICE credentials");
+		return -1;
+	}
+	for (size_t i = 0; i < p->remote->candidate_count; i++)
+		ice_add_remote_candidate(p->ice, p->remote->candidates[i].line);
+	if (p->remote->end_of_candidates)
+		ice_add_remote_candidate(p->ice, "");
+	return 0;
+}
+
+static int answer_offer(struct peer *p, char *err, size_t errlen)
+{
+	struct sdp_local l;
+	/* RFC 8445 §6.1.1: the answerer controls only against an ice-lite offerer. */
+	if (create_ice(p, p->remote->ice_lite, err, errlen) < 0)
+		return -1;
+	fill_local(p, &l);
+	if (sdp_answer_create(p->remote, &l, p->local, err, errlen) < 0)
+		return -1;
+	const struct sdp_section *mine = sdp_data_section(p->local);
+	snprintf(p->mid, sizeof(p->mid), "%s", mine->mid);
+	p->dtls_client = mine->transport.setup == SDP_SETUP_ACTIVE;
+	if (take_remote(p, err, errlen) < 0 || create_dtls(p) < 0 || emit_local(p, err, errlen) < 0)
+		return -1;
+	arm_timeout(p);
+	return ice_gather(p->ice) == 0 ? 0 : -1;
+}
+
+static int accept_answer(struct peer *p, char *err, size_t errlen)
+{
+	if (sdp_answer_check(p->local, p->remote, err, errlen) < 0)
+		return -1;
+	/* The answer's role decides ours (RFC 5763 §5): active there means we serve. */
+	p->dtls_client = sdp_data_section(p->remote)->transport.setup == SDP_SETUP_PASSIVE;
+	if (take_remote(p, err, errlen) < 0 || create_dtls(p) < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "cannot create the DTLS session");
+		return -1;
+	}
+	return 0;
+}
+
+int peer_set_remote_description(struct peer *p, enum sdp_type type, const char *sdp, char *err,
+				size_t errlen)
+{
+	err[0] = '\0';
+	if (p->dtls || (type == SDP_ANSWER && !p->offerer) || (type == SDP_OFFER && p->offerer)) {
+		snprintf(err, errlen, "unexpected %s", sdp_type_name(type));
+		return -1;
+	}
+	if (sdp_parse(sdp, strlen(sdp), type, p->remote, err, errlen) < 0)
+		return -1;
+	return type == SDP_OFFER ? answer_offer(p, err, errlen) : accept_answer(p, err, errlen);
+}
+
+int peer_add_remote_candidate(struct peer *p, const char *cand)
+{
+	if (!p->ice)
+		return -1; /* a candidate before any description: the signaling is out of order */
+	return ice_add_remote_candidate(p->ice, cand);
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+struct peer *peer_new(const struct peer_config *cfg, const struct peer_callbacks *cb, char *err,
+		      size_t errlen)
+{
+	struct peer *p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->cfg = *cfg;
+	p->cb = *cb;
+	p->local = calloc(1, sizeof(*p->local));
+	p->remote = calloc(1, sizeof(*p->remote));
+	if (!p->local || !p->remote) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (cert_generate(&p->cert, err, errlen) < 0)
+		goto fail;
+	return p;
+fail:
+	peer_free(p);
+	return NULL;
+}
+
+struct dc *peer_create_channel(struct peer *p, const char *label, const struct dc_opts *opts,
+			       const struct dc_callbacks *cb)
+{
+	if (p->state != PEER_CONNECTED || !p->dcmgr)
+		return NULL;
+	return dc_open(p->dcmgr, label, opts, cb);
+}
+
+/* Top down, so no layer outlives the one it sends through: SCTP (abort), DTLS (close_notify),
+ * ICE (release TURN allocations). */
+void peer_close(struct peer *p)
+{
+	if (p->sctp)
+		sctp_close(p->sctp);
+	if (p->dtls)
+		dtls_close(p->dtls);
+	if (p->ice)
+		ice_close(p->ice);
+	set_state(p, PEER_CLOSED);
+}
+
+void peer_free(struct peer *p)
+{
+	if (!p)
+		return;
+	if (p->timeout)
+		g_source_remove(p->timeout);
+	dcmgr_free(p->dcmgr);
+	sctp_free(p->sctp);
+	dtls_free(p->dtls);
+	ice_free(p->ice);
+	for (size_t i = 0; i < p->nearly; i++)
+		free(p->early[i].buf);
+	cert_free(&p->cert);
+	free(p->local);
+	free(p->remote);
+	free(p);
+}
+
+enum peer_state peer_get_state(const struct peer *p)
+{
+	return p->state;
+}
+
+enum peer_failure peer_get_failure(const struct peer *p)
+{
+	return p->failure;
+}
+
+const char *peer_error(const struct peer *p)
+{
+	return p->error[0] ? p->error : "no error";
+}
+
+const char *peer_selected_pair(const struct peer *p)
+{
+	return p->ice ? ice_selected_pair(p->ice) : NULL;
+}
+
+int peer_relayed(const struct peer *p)
+{
+	return p->ice ? ice_relayed(p->ice) : 0;
+}
+
+const uint8_t *peer_local_fingerprint(const struct peer *p)
+{
+	return p->cert.fingerprint;
+}
+
+const uint8_t *peer_remote_fingerprint(const struct peer *p)
+{
+	return p->remote_fp;
+}
+
+int peer_is_dtls_client(const struct peer *p)
+{
+	return p->dtls_client;
+}

@@ -1,0 +1,87 @@
+/*
+ * peer.h - one WebRTC peer connection for data: builds the stack ICE -> DTLS -> SCTP -> data
+ * channels, runs JSEP offer/answer (RFC 9429) with trickle ICE, and owns the teardown order.
+ *
+ * Roles fall out of offer/answer (WEBRTC-NOTES §1.3): the offerer is ICE-controlling and sends
+ * a=setup:actpass; the answerer chooses active, so it is the DTLS client. Layers come up in
+ * order: ICE connected -> DTLS handshake (fingerprints checked both ways) -> SCTP association ->
+ * PEER_CONNECTED, when channels can be opened.
+ *
+ * Callbacks run on the GLib main loop. Do not free the peer from inside one of its callbacks;
+ * quit the loop or schedule the free instead.
+ */
+#ifndef RTCPEER_PEER_H
+#define RTCPEER_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cert.h"
+#include "datachannel.h"
+#include "ice.h"
+#include "sdp.h"
+
+#define PEER_DEFAULT_TIMEOUT_MS 30000 /* from the first description to PEER_CONNECTED */
+#define PEER_EARLY_DATAGRAMS    16    /* DTLS datagrams held before the DTLS layer exists */
+/* The SCTP packet size: 1280 (IPv6 minimum) - 40 IPv6 - 8 UDP - 4 TURN ChannelData
+ * - 13 DTLS header - 8 explicit nonce - 16 GCM tag - 19 spare = 1172 (libdatachannel's). */
+#define PEER_SCTP_MTU           1172
+
+enum peer_state { PEER_NEW, PEER_CONNECTING, PEER_CONNECTED, PEER_CLOSED, PEER_FAILED };
+
+enum peer_failure {
+	PEER_FAIL_NONE,
+	PEER_FAIL_ICE,      /* no candidate pair worked */
+	PEER_FAIL_AUTH,     /* the peer's DTLS certificate does not match its SDP fingerprint */
+	PEER_FAIL_DTLS,     /* handshake failed otherwise, or the peer closed DTLS */
+	PEER_FAIL_SCTP,     /* association failed or was lost */
+	PEER_FAIL_TIMEOUT,  /* not connected within the timeout */
+	PEER_FAIL_PROTOCOL, /* bad description or candidate from the peer */
+};
+
+struct peer_config {
+	struct ice_config ice; /* controlling is set by the peer from its role */
+	unsigned timeout_ms;   /* 0: PEER_DEFAULT_TIMEOUT_MS */
+	size_t sctp_mtu;       /* 0: PEER_SCTP_MTU */
+};
+
+struct peer_callbacks {
+	/* Our offer or answer, to send to the other peer. */
+	void (*description)(void *arg, enum sdp_type type, const char *sdp);
+	/* A local candidate with its mid, or candidate "" at the end of gathering. */
+	void (*candidate)(void *arg, const char *candidate, const char *mid);
+	void (*state)(void *arg, enum peer_state state);
+	/* The other peer opened a data channel; set its callbacks in here. */
+	void (*channel)(void *arg, struct dc *dc);
+	void *arg;
+};
+
+struct peer;
+
+struct peer *peer_new(const struct peer_config *cfg, const struct peer_callbacks *cb, char *err,
+		      size_t errlen);
+/* Become the offerer: gather, and hand our offer to the description callback. */
+int peer_create_offer(struct peer *p, char *err, size_t errlen);
+/* The other peer's offer (we answer through the description callback) or answer. */
+int peer_set_remote_description(struct peer *p, enum sdp_type type, const char *sdp, char *err,
+				size_t errlen);
+/* A trickled remote candidate; "" is end-of-candidates. Malformed ones are ignored (-1). */
+int peer_add_remote_candidate(struct peer *p, const char *candidate);
+/* Once PEER_CONNECTED. */
+struct dc *peer_create_channel(struct peer *p, const char *label, const struct dc_opts *opts,
+			       const struct dc_callbacks *cb);
+void peer_close(struct peer *p);
+void peer_free(struct peer *p);
+
+enum peer_state peer_get_state(const struct peer *p);
+enum peer_failure peer_get_failure(const struct peer *p);
+const char *peer_error(const struct peer *p);
+const char *peer_selected_pair(const struct peer *p);
+int peer_relayed(const struct peer *p);
+/* Both DTLS fingerprints (SHA-256), for binding an end-to-end secret to this connection. */
+const uint8_t *peer_local_fingerprint(const struct peer *p);
+const uint8_t *peer_remote_fingerprint(const struct peer *p);
+int peer_is_dtls_client(const struct peer *p);
+const char *peer_state_name(enum peer_state state);
+
+#endif

@@ -129,13 +129,11 @@ static int get_string(json_t *root, const char *key, enum presence p, size_t min
 	}
 	if (!json_is_string(v))
 		return fail(err, SIG_E_BAD_FIELD, "%s: must be a string", key);
+	/* No NUL inside: the parser runs without JSON_ALLOW_NUL (PROTOCOL.md §2). */
 	size_t len = json_string_length(v);
 	if (len < min_len || len > max_len)
 		return fail(err, SIG_E_BAD_FIELD, "%s: length must be %zu..%zu", key, min_len,
 			    max_len);
-	/* Embedded NULs would let a C consumer see a different string than the JSON says. */
-	if (strlen(json_string_value(v)) != len)
-		return fail(err, SIG_E_BAD_FIELD, "%s: must not contain NUL", key);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -353,9 +351,15 @@ static int parse_common(const char *buf, size_t len, enum direction dir, struct 
 	if (!m->root && json_error_code(&jerr) == json_error_null_character)
 		return fail(err, SIG_E_BAD_JSON, "strings must not contain \\u0000 (offset %d)",
 			    jerr.position);
-	if (!m->root)
+	if (!m->root) {
+		/* jansson quotes the input near the error: it may cut a UTF-8 sequence in two,
+		 * and an error that is not valid UTF-8 cannot be sent back. Keep ASCII only. */
+		for (char *p = jerr.text; *p; p++)
+			if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+				*p = '?';
 		return fail(err, SIG_E_BAD_JSON, "invalid JSON at offset %d: %s", jerr.position,
 			    jerr.text);
+	}
 	if (!json_is_object(m->root)) {
 		fail(err, SIG_E_BAD_JSON, "message must be a JSON object");
 		goto fail;
@@ -385,6 +389,7 @@ static int parse_common(const char *buf, size_t len, enum direction dir, struct 
 				    : parse_server_members(m->root, m, err);
 	if (rc < 0)
 		goto fail;
+	sig_error_clear(err); /* success leaves nothing in err to release */
 	return 0;
 fail:
 	sig_msg_clear(m);

@@ -396,6 +396,15 @@ void dcmgr_on_stream_reset(struct dcmgr *m, uint16_t sid)
 
 /* ---------------------------------------------------------------- the rest */
 
+size_t dcmgr_buffered(const struct dcmgr *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < DC_MAX_STREAMS; i++)
+		if (m->by_sid[i])
+			n += m->by_sid[i]->buffered;
+	return n;
+}
+
 void dc_set_callbacks(struct dc *dc, const struct dc_callbacks *cb)
 {
 	dc->cb = *cb;

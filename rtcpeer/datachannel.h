@@ -59,6 +59,8 @@ void dcmgr_on_message(struct dcmgr *m, uint16_t sid, uint32_t ppid, const uint8_
 		      size_t len);
 void dcmgr_on_writable(struct dcmgr *m);
 void dcmgr_on_stream_reset(struct dcmgr *m, uint16_t sid);
+/* Bytes queued above SCTP on every channel. */
+size_t dcmgr_buffered(const struct dcmgr *m);
 
 struct dc *dc_open(struct dcmgr *m, const char *label, const struct dc_opts *opts,
 		   const struct dc_callbacks *cb);

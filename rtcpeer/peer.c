@@ -416,6 +416,19 @@ struct dc *peer_create_channel(struct peer *p, const char *label, const struct d
 	return dc_open(p->dcmgr, label, opts, cb);
 }
 
+void peer_pause_reading(struct peer *p, int paused)
+{
+	if (p->sctp)
+		sctp_pause_reading(p->sctp, paused);
+}
+
+int peer_drained(struct peer *p)
+{
+	if (p->dcmgr && dcmgr_buffered(p->dcmgr) > 0)
+		return 0;
+	return p->sctp ? sctp_drained(p->sctp) : 1;
+}
+
 /* Top down, so no layer outlives the one it sends through: SCTP (abort), DTLS (close_notify),
  * ICE (release TURN allocations). */
 void peer_close(struct peer *p)

@@ -70,6 +70,10 @@ int peer_add_remote_candidate(struct peer *p, const char *candidate);
 /* Once PEER_CONNECTED. */
 struct dc *peer_create_channel(struct peer *p, const char *label, const struct dc_opts *opts,
 			       const struct dc_callbacks *cb);
+/* Backpressure to the remote sender: stop/resume taking its messages. */
+void peer_pause_reading(struct peer *p, int paused);
+/* 1 when the peer has acknowledged everything we sent (safe to close without losing data). */
+int peer_drained(struct peer *p);
 void peer_close(struct peer *p);
 void peer_free(struct peer *p);
 

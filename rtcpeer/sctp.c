@@ -31,6 +31,7 @@ struct sctp {
 	uint16_t streams;
 	size_t mtu;
 	guint drain_idle;     /* pending usrsctp_recvv drain */
+	int paused;           /* the application asked us to stop reading */
 	int want_writable;    /* pending writable notification */
 	uint8_t *rx;          /* reassembly of one partially delivered message */
 	size_t rx_len;
@@ -262,7 +263,7 @@ static gboolean drain(gpointer arg)
 	static uint8_t buf[SCTP_RECV_CHUNK];
 	s->drain_idle = 0;
 
-	for (;;) {
+	while (!s->paused) {
 		struct sctp_rcvinfo info;
 		socklen_t fromlen = 0, infolen = sizeof(info);
 		unsigned infotype = 0;
@@ -454,6 +455,24 @@ int sctp_reset_stream(struct sctp *s, uint16_t sid)
 		return 0;
 	log_debug(SCOPE, "reset of stream %u: %s", sid, strerror(errno));
 	return -1;
+}
+
+void sctp_pause_reading(struct sctp *s, int paused)
+{
+	s->paused = paused;
+	if (!paused && !s->drain_idle)
+		s->drain_idle = g_idle_add(drain, s);
+}
+
+int sctp_drained(struct sctp *s)
+{
+	struct sctp_status st;
+	socklen_t len = sizeof(st);
+	memset(&st, 0, sizeof(st));
+	if (s->state != SCTP_CONNECTED ||
+	    usrsctp_getsockopt(s->sock, IPPROTO_SCTP, SCTP_STATUS, &st, &len) < 0)
+		return 1; /* nothing more will be acknowledged anyway */
+	return st.sstat_unackdata == 0 && st.sstat_penddata == 0;
 }
 
 uint16_t sctp_streams(const struct sctp *s)

@@ -52,6 +52,11 @@ int sctp_send(struct sctp *s, uint16_t sid, uint32_t ppid, const uint8_t *buf, s
 	      const struct sctp_msg_opts *opts);
 /* Resets our outgoing side of a stream (closing a data channel, RFC 8831 §6.7). */
 int sctp_reset_stream(struct sctp *s, uint16_t sid);
+/* Stop taking messages from usrsctp (the application cannot keep up): its receive window
+ * fills and the peer's sender stalls. Resuming delivers what waited. */
+void sctp_pause_reading(struct sctp *s, int paused);
+/* 1 when everything we sent has been acknowledged by the peer's SCTP. */
+int sctp_drained(struct sctp *s);
 /* Streams negotiated with the peer (valid once connected). */
 uint16_t sctp_streams(const struct sctp *s);
 void sctp_close(struct sctp *s);

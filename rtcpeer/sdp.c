@@ -727,7 +727,7 @@ int sdp_candidate_normalize(const char *cand, size_t len, const char *address, c
  * the description: where each single-valued attribute was seen (0 = not seen). */
 struct level {
 	unsigned m_line;
-	unsigned ufrag_line, pwd_line, setup_line, mid_line, options_line;
+	unsigned ufrag_line, pwd_line, setup_line, mid_line;
 	unsigned sctp_port_line, mms_line, sctpmap_line;
 	uint16_t sctp_port, sctpmap_port;
 	uint64_t mms;
@@ -815,9 +815,7 @@ static int attr_pwd(struct parser *p, struct span v)
 static int attr_ice_options(struct parser *p, struct span v)
 {
 	struct span tok;
-	/* Several lines at one level add up; "ice2" and other options are ignored. */
-	if (!cur_level(p)->options_line)
-		cur_level(p)->options_line = p->lineno;
+	/* Several lines add up; "ice2" and other options are ignored. */
 	while (span_next(&v, &tok))
 		if (span_ieq(tok, "trickle"))
 			cur_transport(p)->trickle = true;
@@ -1057,10 +1055,10 @@ static int on_version(struct parser *p, struct span v)
 static int on_origin(struct parser *p, struct span v)
 {
 	struct span tok[6], extra;
-	if (p->saw_o)
-		return pfail(p, SDP_E_SYNTAX, "second o= line");
 	if (p->cur >= 0)
 		return pfail(p, SDP_E_SYNTAX, "o= inside an m= section");
+	if (p->saw_o)
+		return pfail(p, SDP_E_SYNTAX, "second o= line");
 	p->saw_o = true;
 	for (int i = 0; i < 6; i++)
 		if (!span_next(&v, &tok[i]))
@@ -1258,17 +1256,15 @@ static int bundle_tag(const struct sdp_desc *d)
 	return -1;
 }
 
-struct origin {
-	const struct sdp_transport *t;
-	bool has_options;
-};
-
-/* Fills what the section does not say from the BUNDLE tag's own values, then the session's. */
-static void inherit(struct sdp_transport *t, bool own_options, const struct origin *from,
-		    size_t nfrom)
+/* Fills what the section does not say from the BUNDLE tag's own values, then the session's.
+ * Trickle is a capability, not a setting: said at any of those levels, it holds (RFC 8838 §3
+ * only asks that it be advertised). */
+static void inherit(struct sdp_transport *t, const struct sdp_transport *tag,
+		    const struct sdp_transport *session)
 {
-	for (size_t i = 0; i < nfrom; i++) {
-		const struct sdp_transport *src = from[i].t;
+	const struct sdp_transport *from[2] = {tag, session};
+	for (size_t i = 0; i < 2; i++) {
+		const struct sdp_transport *src = from[i];
 		if (!src)
 			continue;
 		if (!t->ufrag[0])
@@ -1281,10 +1277,7 @@ static void inherit(struct sdp_transport *t, bool own_options, const struct orig
 		}
 		if (t->setup == SDP_SETUP_NONE)
 			t->setup = src->setup;
-		if (!own_options && from[i].has_options) {
-			t->trickle = src->trickle;
-			own_options = true;
-		}
+		t->trickle = t->trickle || src->trickle;
 	}
 }
 
@@ -1293,20 +1286,13 @@ static void resolve_transports(struct parser *p)
 	struct sdp_desc *d = p->d;
 	int tag = bundle_tag(d);
 	struct sdp_transport tag_own;
-	bool tag_options = false;
 	memset(&tag_own, 0, sizeof(tag_own));
-	if (tag >= 0) {
+	if (tag >= 0)
 		tag_own = d->sections[tag].transport; /* copied before it inherits anything */
-		tag_options = p->lv[tag + 1].options_line != 0;
-	}
 	for (size_t i = 0; i < d->section_count; i++) {
 		struct sdp_transport *t = &d->sections[i].transport;
 		bool via_tag = tag >= 0 && (size_t)tag != i && in_bundle(d, i);
-		struct origin from[2] = {
-			{via_tag ? &tag_own : NULL, tag_options},
-			{&d->session, p->lv[0].options_line != 0},
-		};
-		inherit(t, p->lv[i + 1].options_line != 0, from, 2);
+		inherit(t, via_tag ? &tag_own : NULL, &d->session);
 		if (t->setup == SDP_SETUP_NONE) {
 			/* See sdp.h: offers are actpass (RFC 5763 §5), a silent answerer is taken to
 			 * be the DTLS client as Chrome does. */

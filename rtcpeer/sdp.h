@@ -111,7 +111,8 @@ struct sdp_transport {
 	size_t fingerprint_count;
 	enum sdp_setup setup;
 	bool setup_implied; /* no a=setup anywhere: the default for the type was applied */
-	bool trickle;       /* a=ice-options lists "trickle" (RFC 8838 §3) */
+	bool trickle;       /* a=ice-options lists "trickle" (RFC 8838 §3); in a section: at
+			     * media level, in the BUNDLE tag or at session level */
 };
 
 struct sdp_section {

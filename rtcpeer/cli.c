@@ -1,0 +1,204 @@
+#include "cli.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "opt.h"
+
+#define FIELD(f) offsetof(struct cli, f)
+
+static const struct opt_def options[] = {
+	{"server", 's', OPT_STRING, "URL", RTCPEER_DEFAULT_SERVER, 0, 0, FIELD(server),
+	 "signaling server (signald), ws:// or wss://"},
+	{"stun", 0, OPT_STRING, "URL", NULL, 0, 0, FIELD(stun),
+	 "STUN server, stun:HOST[:PORT] (adds to what the server suggests)"},
+	{"turn", 0, OPT_STRING, "URL", NULL, 0, 0, FIELD(turn),
+	 "TURN server, turn:HOST[:PORT][?transport=udp|tcp]"},
+	{"turn-user", 0, OPT_STRING, "NAME", NULL, 0, 0, FIELD(turn_user), "TURN user name"},
+	{"turn-pass", 0, OPT_STRING, "SECRET", NULL, 0, 0, FIELD(turn_pass),
+	 "TURN password (prefer the environment variable: argv is public)"},
+	{"relay", 0, OPT_FLAG, NULL, NULL, 0, 0, FIELD(force_relay),
+	 "use only TURN relay candidates (hides your addresses from the peer)"},
+	{"ca", 0, OPT_STRING, "FILE", NULL, 0, 0, FIELD(ca_file),
+	 "trust this CA bundle for a wss:// server"},
+	{"insecure", 0, OPT_FLAG, NULL, NULL, 0, 0, FIELD(insecure),
+	 "accept any certificate from a wss:// server (the transfer stays authenticated)"},
+	{"output", 'o', OPT_STRING, "DIR", ".", 0, 0, FIELD(output_dir),
+	 "recv: directory to write received files into"},
+	{"force", 'f', OPT_FLAG, NULL, NULL, 0, 0, FIELD(force),
+	 "recv: overwrite existing files"},
+	{"timeout", 't', OPT_UINT, "SECS", "30", 1, 3600, FIELD(timeout),
+	 "give up if the peer is not connected within this time"},
+	{"bind-addr", 0, OPT_STRING, "ADDR", NULL, 0, 0, FIELD(bind_addr),
+	 "gather host candidates on this local address only"},
+	{"json", 0, OPT_FLAG, NULL, NULL, 0, 0, FIELD(json),
+	 "machine-readable events on stderr, one JSON object per line"},
+	{"verbose", 'v', OPT_FLAG, NULL, NULL, 0, 0, FIELD(verbose), "debug logging on stderr"},
+	{"quiet", 'q', OPT_FLAG, NULL, NULL, 0, 0, FIELD(quiet),
+	 "no progress, only errors and the code"},
+	{"help", 'h', OPT_FLAG, NULL, NULL, 0, 0, FIELD(help), "show this help and exit"},
+	{"version", 'V', OPT_FLAG, NULL, NULL, 0, 0, FIELD(version), "show the version and exit"},
+};
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+const char *rtc_exit_text(int code)
+{
+	switch (code) {
+#define RTC_X_CASE(sym, val, text)                                                               \
+	case val:                                                                                \
+		return text;
+		RTC_EXITS(RTC_X_CASE)
+#undef RTC_X_CASE
+	}
+	return "unknown";
+}
+
+void cli_print_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: rtcpeer send [OPTION]... FILE...\n"
+		"       rtcpeer recv [OPTION]... CODE\n"
+		"       rtcpeer pipe [OPTION]... CODE\n"
+		"\nSend files, or join stdin/stdout of two machines, peer to peer over WebRTC\n"
+		"(ICE, DTLS, SCTP data channels). 'send' prints the CODE the other side types.\n"
+		"'pipe' without a CODE makes one and prints it for the other side.\n"
+		"\nOptions:\n");
+	opt_print_help(out, options, NOPTIONS, "RTCPEER");
+	fprintf(out, "\nExit status:\n");
+#define RTC_X_HELP(sym, val, text) fprintf(out, "  %d  %s\n", val, text);
+	RTC_EXITS(RTC_X_HELP)
+#undef RTC_X_HELP
+	fprintf(out, "\nSee rtcpeer(1).\n");
+}
+
+static enum cli_command command_from(const char *s)
+{
+	if (strcmp(s, "send") == 0)
+		return CMD_SEND;
+	if (strcmp(s, "recv") == 0 || strcmp(s, "receive") == 0)
+		return CMD_RECV;
+	if (strcmp(s, "pipe") == 0)
+		return CMD_PIPE;
+	return CMD_NONE;
+}
+
+/* "stun:host[:port]" / "turn:host[:port][?transport=tcp]" (RFC 7064, RFC 7065). */
+static int parse_server_url(const char *url, struct ice_server *s)
+{
+	const char *rest;
+	char host[256];
+	unsigned long port = 3478;
+	memset(s, 0, sizeof(*s));
+	if (strncmp(url, "stun:", 5) == 0) {
+		s->kind = ICE_SERVER_STUN;
+		rest = url + 5;
+	} else if (strncmp(url, "turn:", 5) == 0) {
+		s->kind = ICE_SERVER_TURN_UDP;
+		rest = url + 5;
+	} else {
+		return -1;
+	}
+	const char *q = strchr(rest, '?');
+	size_t hp_len = q ? (size_t)(q - rest) : strlen(rest);
+	if (q && s->kind == ICE_SERVER_TURN_UDP && strcmp(q, "?transport=tcp") == 0)
+		s->kind = ICE_SERVER_TURN_TCP;
+	else if (q && strcmp(q, "?transport=udp") != 0)
+		return -1;
+	if (hp_len == 0 || hp_len >= sizeof(host))
+		return -1;
+	memcpy(host, rest, hp_len);
+	host[hp_len] = '\0';
+	char *colon = strrchr(host, ':');
+	if (colon && host[0] != '[') {
+		*colon = '\0';
+		if (opt_parse_ulong(colon + 1, 1, 65535, &port) < 0)
+			return -1;
+	}
+	snprintf(s->host, sizeof(s->host), "%s", host);
+	s->port = (uint16_t)port;
+	return 0;
+}
+
+static int build_ice(struct cli *c)
+{
+	if (c->stun) {
+		if (parse_server_url(c->stun, &c->ice.servers[c->ice.nservers]) < 0 ||
+		    c->ice.servers[c->ice.nservers].kind != ICE_SERVER_STUN) {
+			fprintf(stderr, "rtcpeer: --stun '%s': expected stun:HOST[:PORT]\n", c->stun);
+			return -1;
+		}
+		c->ice.nservers++;
+	}
+	if (c->turn) {
+		struct ice_server *s = &c->ice.servers[c->ice.nservers];
+		if (parse_server_url(c->turn, s) < 0 || s->kind == ICE_SERVER_STUN) {
+			fprintf(stderr, "rtcpeer: --turn '%s': expected turn:HOST[:PORT]\n", c->turn);
+			return -1;
+		}
+		snprintf(s->username, sizeof(s->username), "%s", c->turn_user ? c->turn_user : "");
+		snprintf(s->credential, sizeof(s->credential), "%s",
+			 c->turn_pass ? c->turn_pass : "");
+		c->ice.nservers++;
+	}
+	if (c->force_relay && !c->turn) {
+		fprintf(stderr, "rtcpeer: --relay needs --turn\n");
+		return -1;
+	}
+	c->ice.force_relay = c->force_relay;
+	if (c->bind_addr) {
+		c->ice.local_addrs[0] = c->bind_addr;
+		c->ice.nlocal_addrs = 1;
+	}
+	return 0;
+}
+
+static int check_args(struct cli *c)
+{
+	if (c->command == CMD_SEND && c->nargs == 0) {
+		fprintf(stderr, "rtcpeer: send: name at least one FILE\n");
+		return -1;
+	}
+	if (c->command == CMD_RECV && c->nargs != 1) {
+		fprintf(stderr, "rtcpeer: recv: give exactly one CODE\n");
+		return -1;
+	}
+	if (c->command == CMD_PIPE && c->nargs > 1) {
+		fprintf(stderr, "rtcpeer: pipe: give one CODE, or none to make one\n");
+		return -1;
+	}
+	if (c->verbose && c->quiet) {
+		fprintf(stderr, "rtcpeer: --verbose and --quiet exclude each other\n");
+		return -1;
+	}
+	return build_ice(c);
+}
+
+int cli_parse(struct cli *c, int argc, char **argv)
+{
+	char err[OPT_ERR_LEN];
+	memset(c, 0, sizeof(*c));
+	if (argc >= 2 && argv[1][0] != '-')
+		c->command = command_from(argv[1]);
+	int shift = c->command != CMD_NONE ? 1 : 0;
+	if (opt_parse(options, NOPTIONS, c, "RTCPEER", argc - shift, argv + shift, c->args,
+		      RTCPEER_MAX_FILES, &c->nargs, err) < 0) {
+		fprintf(stderr, "rtcpeer: %s\n", err);
+		return -1;
+	}
+	if (c->help) {
+		cli_print_help(stdout);
+		return 1;
+	}
+	if (c->version) {
+		printf("rtcpeer %s (signaling rtc-signal.v1, transfer rtc-xfer.v1)\n",
+		       RTCPEER_VERSION);
+		return 1;
+	}
+	if (c->command == CMD_NONE) {
+		fprintf(stderr, "rtcpeer: say send, recv or pipe (see --help)\n");
+		return -1;
+	}
+	return check_args(c);
+}

@@ -1,0 +1,66 @@
+/*
+ * cli.h - rtcpeer's command line: one option table (cli.c) gives the flags, RTCPEER_*
+ * environment variables, defaults, bounds, --help and what the man page must cover; and the
+ * exit codes, which are part of the interface (rtcpeer(1)).
+ */
+#ifndef RTCPEER_CLI_H
+#define RTCPEER_CLI_H
+
+#include <stdio.h>
+
+#include "ice.h"
+
+#define RTCPEER_DEFAULT_SERVER "ws://127.0.0.1:8080/ws"
+#define RTCPEER_MAX_FILES      1024
+
+/* Exit codes (rtcpeer(1) EXIT STATUS). */
+#define RTC_EXITS(X)                                                                        \
+	X(EXIT_OK_,          0, "success")                                                   \
+	X(EXIT_FAILURE_,     1, "internal error")                                            \
+	X(EXIT_USAGE,        2, "usage error")                                               \
+	X(EXIT_SIGNALING,    3, "signaling server unreachable or refused us")                \
+	X(EXIT_CONNECT,      4, "no connection to the peer (ICE failed or timed out)")       \
+	X(EXIT_AUTH,         5, "authentication failed (wrong code, or the server tampered)") \
+	X(EXIT_INTEGRITY,    6, "integrity check failed (checksum or size mismatch)")        \
+	X(EXIT_PEER,         7, "the peer aborted or went away")                             \
+	X(EXIT_IO,           8, "local I/O error")
+
+enum rtc_exit {
+#define RTC_X_ENUM(sym, val, text) sym = val,
+	RTC_EXITS(RTC_X_ENUM)
+#undef RTC_X_ENUM
+};
+
+const char *rtc_exit_text(int code);
+
+enum cli_command { CMD_NONE, CMD_SEND, CMD_RECV, CMD_PIPE };
+
+struct cli {
+	enum cli_command command;
+	const char *server;
+	const char *stun;
+	const char *turn;
+	const char *turn_user;
+	const char *turn_pass;
+	const char *ca_file;
+	const char *output_dir;
+	const char *bind_addr;
+	unsigned long timeout;
+	int insecure;
+	int force;
+	int force_relay;
+	int verbose;
+	int quiet;
+	int json;
+	int help;
+	int version;
+	const char *args[RTCPEER_MAX_FILES];
+	size_t nargs;
+	struct ice_config ice; /* from --stun/--turn/--bind-addr */
+};
+
+/* 0 to run; 1 when --help/--version was handled; -1 on a usage error (printed). */
+int cli_parse(struct cli *cli, int argc, char **argv);
+void cli_print_help(FILE *out);
+
+#endif

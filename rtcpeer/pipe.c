@@ -1,0 +1,259 @@
+/*
+ * pipe.c - `rtcpeer pipe`: stdin of each side to stdout of the other, both directions at once,
+ * over the `rtc-pipe.v1` channel (proto/TRANSFER.md). Binary-safe; half-close (EOF on our stdin
+ * ends our direction only); backpressure both ways:
+ *  - we stop reading stdin while the channel holds more than PIPE_HIGH_WATER unsent bytes;
+ *  - when stdout cannot keep up we stop taking messages from SCTP, whose window then closes
+ *    and stalls the other side's sender, whose channel fills, which stops its stdin.
+ * Memory stays bounded by those water marks and SCTP's buffers, whatever the speeds.
+ */
+#include "pipe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <glib.h>
+
+#include "log.h"
+#include "peer.h"
+#include "progress.h"
+#include "util.h"
+
+#define PIPE_LABEL       "rtc-pipe.v1"
+#define PIPE_CHUNK       (64 * 1024)
+#define PIPE_HIGH_WATER  (1024 * 1024)
+#define PIPE_OUT_MAX     (1024 * 1024) /* stdout backlog before we pause SCTP */
+#define PIPE_DRAIN_MS    20
+#define PIPE_EOF_MSG     "{\"type\":\"eof\"}"
+
+struct pipe_state {
+	struct session *s;
+	struct dc *dc;
+	guint in_watch, out_watch, drain_timer;
+	int in_eof_sent;  /* our direction is over */
+	int out_eof;      /* the peer's direction is over (stdout closed) */
+	uint8_t *out;     /* stdout backlog */
+	size_t out_len, out_off;
+	uint64_t bytes_in, bytes_out;
+	uint64_t start_ns;
+};
+
+static gboolean on_stdin(gint fd, GIOCondition cond, gpointer arg);
+static gboolean on_stdout(gint fd, GIOCondition cond, gpointer arg);
+
+static void maybe_done(struct pipe_state *p);
+
+static gboolean drain_tick(gpointer arg)
+{
+	struct pipe_state *p = arg;
+	p->drain_timer = 0;
+	maybe_done(p);
+	return G_SOURCE_REMOVE;
+}
+
+/* Done when both directions ended and the peer acknowledged all we sent: closing earlier
+ * would abort SCTP with our last bytes still in flight. */
+static void maybe_done(struct pipe_state *p)
+{
+	if (!p->in_eof_sent || !p->out_eof || p->out_len > p->out_off)
+		return;
+	if (!session_drained(p->s)) {
+		if (!p->drain_timer)
+			p->drain_timer = g_timeout_add(PIPE_DRAIN_MS, drain_tick, p);
+		return;
+	}
+	session_finish(p->s, EXIT_OK_, NULL);
+}
+
+static void watch_stdin(struct pipe_state *p, int on)
+{
+	if (on && !p->in_watch && !p->in_eof_sent)
+		p->in_watch = g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, p);
+	else if (!on && p->in_watch) {
+		g_source_remove(p->in_watch);
+		p->in_watch = 0;
+	}
+}
+
+static void send_eof(struct pipe_state *p)
+{
+	watch_stdin(p, 0);
+	p->in_eof_sent = 1;
+	if (dc_send(p->dc, 0, (const uint8_t *)PIPE_EOF_MSG, strlen(PIPE_EOF_MSG)) < 0)
+		session_finish(p->s, EXIT_PEER, "cannot send end of stream");
+	log_debug("pipe", "stdin done after %llu bytes", (unsigned long long)p->bytes_in);
+	maybe_done(p);
+}
+
+static gboolean on_stdin(gint fd, GIOCondition cond, gpointer arg)
+{
+	struct pipe_state *p = arg;
+	static uint8_t buf[PIPE_CHUNK];
+	(void)cond;
+	ssize_t n = read(fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return G_SOURCE_CONTINUE;
+	if (n < 0) {
+		session_finish(p->s, EXIT_IO, "reading stdin: %s", strerror(errno));
+		return G_SOURCE_CONTINUE;
+	}
+	if (n == 0) {
+		p->in_watch = 0;
+		send_eof(p);
+		return G_SOURCE_REMOVE;
+	}
+	if (dc_send(p->dc, 1, buf, (size_t)n) < 0) {
+		session_finish(p->s, EXIT_PEER, "the connection to the peer is gone");
+		return G_SOURCE_CONTINUE;
+	}
+	p->bytes_in += (uint64_t)n;
+	if (dc_buffered(p->dc) > PIPE_HIGH_WATER) {
+		p->in_watch = 0; /* resumed by the buffered-low callback */
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void on_buffered_low(void *arg)
+{
+	watch_stdin(arg, 1);
+}
+
+/* ---------------------------------------------------------------- stdout */
+
+static int flush_out(struct pipe_state *p)
+{
+	while (p->out_off < p->out_len) {
+		ssize_t n = write(STDOUT_FILENO, p->out + p->out_off, p->out_len - p->out_off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 1;
+		if (n < 0) {
+			session_finish(p->s, EXIT_IO, "writing stdout: %s", strerror(errno));
+			return -1;
+		}
+		p->out_off += (size_t)n;
+	}
+	p->out_len = p->out_off = 0;
+	return 0;
+}
+
+static gboolean on_stdout(gint fd, GIOCondition cond, gpointer arg)
+{
+	struct pipe_state *p = arg;
+	(void)fd;
+	(void)cond;
+	if (flush_out(p) != 0)
+		return G_SOURCE_CONTINUE;
+	p->out_watch = 0;
+	session_pause_reading(p->s, 0);
+	if (p->out_eof)
+		close(STDOUT_FILENO);
+	maybe_done(p);
+	return G_SOURCE_REMOVE;
+}
+
+static void queue_out(struct pipe_state *p, const uint8_t *buf, size_t len)
+{
+	if (p->out_off > 0) { /* compact before appending */
+		memmove(p->out, p->out + p->out_off, p->out_len - p->out_off);
+		p->out_len -= p->out_off;
+		p->out_off = 0;
+	}
+	/* The pause below keeps us under PIPE_OUT_MAX plus one message (SCTP's max). */
+	memcpy(p->out + p->out_len, buf, len);
+	p->out_len += len;
+	if (!p->out_watch)
+		p->out_watch = g_unix_fd_add(STDOUT_FILENO, G_IO_OUT | G_IO_ERR, on_stdout, p);
+	if (p->out_len >= PIPE_OUT_MAX)
+		session_pause_reading(p->s, 1);
+}
+
+static void on_data(struct pipe_state *p, const uint8_t *buf, size_t len)
+{
+	p->bytes_out += len;
+	if (p->out_len == 0) { /* fast path: straight to stdout */
+		ssize_t n = write(STDOUT_FILENO, buf, len);
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			session_finish(p->s, EXIT_IO, "writing stdout: %s", strerror(errno));
+			return;
+		}
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+		}
+	}
+	if (len > 0)
+		queue_out(p, buf, len);
+}
+
+static void on_message(void *arg, int binary, const uint8_t *buf, size_t len)
+{
+	struct pipe_state *p = arg;
+	if (binary) {
+		if (p->out_eof)
+			session_finish(p->s, EXIT_PEER, "the peer sent data after its end of stream");
+		else
+			on_data(p, buf, len);
+		return;
+	}
+	if (len == strlen(PIPE_EOF_MSG) && memcmp(buf, PIPE_EOF_MSG, len) == 0) {
+		p->out_eof = 1;
+		if (p->out_len == p->out_off)
+			close(STDOUT_FILENO); /* the reader sees EOF now */
+		maybe_done(p);
+		return;
+	}
+	session_finish(p->s, EXIT_PEER, "the peer aborted: %.*s", (int)(len > 200 ? 200 : len),
+		       (const char *)buf);
+}
+
+static void on_ready(void *arg, struct session *s, struct dc *dc)
+{
+	struct pipe_state *p = arg;
+	p->s = s;
+	p->dc = dc;
+	p->start_ns = util_now_ns();
+	dc_set_low_water(dc, PIPE_HIGH_WATER / 4);
+	session_event(s, "ready", NULL);
+	watch_stdin(p, 1);
+}
+
+static void on_cleanup(void *arg, int code)
+{
+	struct pipe_state *p = arg;
+	(void)code;
+	watch_stdin(p, 0);
+	if (p->out_watch)
+		g_source_remove(p->out_watch);
+	if (p->drain_timer)
+		g_source_remove(p->drain_timer);
+	p->out_watch = p->drain_timer = 0;
+}
+
+int pipe_run(const struct cli *cli, const char *room, const uint8_t *secret)
+{
+	struct pipe_state p;
+	memset(&p, 0, sizeof(p));
+	p.out = malloc(PIPE_OUT_MAX + SCTP_MAX_MESSAGE);
+	if (!p.out)
+		return EXIT_FAILURE_;
+	/* Non-blocking ends so a slow reader or writer never stalls ICE, DTLS and SCTP. The flag
+	 * lives in the open file description, which a terminal shares with the shell: restore. */
+	int in_flags = fcntl(STDIN_FILENO, F_GETFL), out_flags = fcntl(STDOUT_FILENO, F_GETFL);
+	fcntl(STDIN_FILENO, F_SETFL, in_flags | O_NONBLOCK);
+	fcntl(STDOUT_FILENO, F_SETFL, out_flags | O_NONBLOCK);
+	struct session_app app = {PIPE_LABEL, -1, on_ready, on_message, on_buffered_low,
+				  on_cleanup, &p};
+	int rc = session_run(cli, room, secret, &app);
+	fcntl(STDIN_FILENO, F_SETFL, in_flags);
+	fcntl(STDOUT_FILENO, F_SETFL, out_flags);
+	free(p.out);
+	return rc;
+}

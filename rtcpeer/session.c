@@ -1,0 +1,419 @@
+#include "session.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib-unix.h>
+#include <glib.h>
+
+#include "auth.h"
+#include "log.h"
+#include "peer.h"
+#include "sigclient.h"
+#include "xfer.h"
+
+#define SCOPE "session"
+
+struct session {
+	const struct cli *cli;
+	const struct session_app *app;
+	GMainLoop *loop;
+	struct sigclient *sig;
+	struct peer *peer;
+	struct dc *dc;
+	char room[SIG_ROOM_MAX_LEN + 1];
+	uint8_t secret[SESSION_SECRET_LEN];
+	char remote[SIG_PEER_ID_MAX_LEN + 1]; /* the other peer's signaling id */
+	int offerer;
+	int sent_auth, authenticated;
+	int expect_close;
+	int finished, exit_code;
+	guint sigint, sigterm;
+};
+
+/* ---------------------------------------------------------------- ending */
+
+void session_finish(struct session *s, int exit_code, const char *fmt, ...)
+{
+	if (s->finished)
+		return;
+	s->finished = 1;
+	s->exit_code = exit_code;
+	if (fmt) {
+		char msg[512];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		session_event(s, exit_code == EXIT_OK_ ? "done" : "error",
+			      json_pack("{s:i, s:s}", "code", exit_code, "message", msg));
+		if (exit_code != EXIT_OK_ || !s->cli->quiet)
+			fprintf(stderr, "rtcpeer: %s\n", msg);
+	}
+	if (s->app->cleanup)
+		s->app->cleanup(s->app->arg, exit_code);
+	g_main_loop_quit(s->loop);
+}
+
+void session_event(struct session *s, const char *event, json_t *fields)
+{
+	if (!s->cli->json) {
+		json_decref(fields);
+		return;
+	}
+	json_t *o = json_pack("{s:s}", "event", event);
+	if (o && fields)
+		json_object_update(o, fields);
+	char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (line)
+		fprintf(stderr, "%s\n", line);
+	free(line);
+	json_decref(o);
+	json_decref(fields);
+}
+
+const struct cli *session_cli(const struct session *s)
+{
+	return s->cli;
+}
+
+void session_pause_reading(struct session *s, int paused)
+{
+	if (s->peer)
+		peer_pause_reading(s->peer, paused);
+}
+
+int session_drained(struct session *s)
+{
+	return s->peer ? peer_drained(s->peer) : 1;
+}
+
+const char *session_path(const struct session *s)
+{
+	return s->peer && peer_relayed(s->peer) ? "relayed" : "direct";
+}
+
+static gboolean on_signal(gpointer arg)
+{
+	struct session *s = arg;
+	session_finish(s, EXIT_FAILURE_, "interrupted");
+	return G_SOURCE_CONTINUE;
+}
+
+/* ---------------------------------------------------------------- authentication */
+
+/* Sends json (consumed) on the channel as one text message. */
+static int send_control(struct session *s, json_t *json)
+{
+	size_t len;
+	char *text = json ? xfer_dump(json, &len) : NULL;
+	json_decref(json);
+	int rc = text ? dc_send(s->dc, 0, (const uint8_t *)text, len) : -1;
+	free(text);
+	return rc;
+}
+
+static int send_auth(struct session *s)
+{
+	uint8_t mac[AUTH_MAC_LEN];
+	if (auth_local_mac(s->secret, s->offerer, peer_local_fingerprint(s->peer),
+			   peer_remote_fingerprint(s->peer), mac) < 0)
+		return -1;
+	s->sent_auth = 1;
+	return send_control(s, xfer_build_auth(mac));
+}
+
+/* The first message from the peer must prove it holds the secret for these fingerprints. */
+static void check_auth(struct session *s, int binary, const uint8_t *buf, size_t len)
+{
+	struct xfer_msg m;
+	struct xfer_error e;
+	int ok = !binary && xfer_parse((const char *)buf, len, &m, &e) == 0;
+	if (ok) {
+		ok = m.type == XFER_T_AUTH &&
+		     auth_verify_peer(s->secret, s->offerer, peer_local_fingerprint(s->peer),
+				      peer_remote_fingerprint(s->peer), m.mac) == AUTH_OK;
+		xfer_msg_clear(&m);
+	}
+	if (!ok) {
+		session_finish(s, EXIT_AUTH,
+			       "authentication failed: the peer does not know the code, or the "
+			       "signaling server altered the connection");
+		return;
+	}
+	s->authenticated = 1;
+	session_event(s, "authenticated", NULL);
+	log_debug(SCOPE, "peer authenticated");
+	sigclient_close(s->sig); /* the rest is peer to peer */
+	if (s->app->ready)
+		s->app->ready(s->app->arg, s, s->dc);
+}
+
+int session_send(struct session *s, json_t *json)
+{
+	return s->dc ? send_control(s, json) : (json_decref(json), -1);
+}
+
+/* ---------------------------------------------------------------- the data channel */
+
+static void dc_open_cb(void *arg, struct dc *dc)
+{
+	struct session *s = arg;
+	s->dc = dc;
+	if (!s->sent_auth && send_auth(s) < 0)
+		session_finish(s, EXIT_FAILURE_, "cannot send the authentication message");
+}
+
+static void dc_message_cb(void *arg, struct dc *dc, int binary, const uint8_t *buf, size_t len)
+{
+	struct session *s = arg;
+	(void)dc;
+	if (s->finished)
+		return;
+	if (!s->authenticated) {
+		check_auth(s, binary, buf, len);
+		return;
+	}
+	if (s->app->message)
+		s->app->message(s->app->arg, binary, buf, len);
+}
+
+static void dc_low_cb(void *arg, struct dc *dc)
+{
+	struct session *s = arg;
+	(void)dc;
+	if (s->authenticated && s->app->buffered_low)
+		s->app->buffered_low(s->app->arg);
+}
+
+static void dc_closed_cb(void *arg, struct dc *dc)
+{
+	struct session *s = arg;
+	(void)dc;
+	s->dc = NULL;
+	if (s->expect_close)
+		session_finish(s, EXIT_OK_, NULL);
+	else
+		session_finish(s, EXIT_PEER, "the peer closed the connection");
+}
+
+void session_expect_close(struct session *s)
+{
+	s->expect_close = 1;
+}
+
+static const struct dc_callbacks *dc_cbs(struct session *s)
+{
+	static struct dc_callbacks cb;
+	cb = (struct dc_callbacks){dc_open_cb, dc_message_cb, dc_low_cb, dc_closed_cb, s};
+	return &cb;
+}
+
+static void peer_channel_cb(void *arg, struct dc *dc)
+{
+	struct session *s = arg;
+	if (strcmp(dc_label(dc), s->app->label) != 0 || s->dc) {
+		log_warn(SCOPE, "ignoring an unexpected data channel '%s'", dc_label(dc));
+		return;
+	}
+	dc_set_callbacks(dc, dc_cbs(s));
+}
+
+/* ---------------------------------------------------------------- the peer connection */
+
+static void peer_description_cb(void *arg, enum sdp_type type, const char *sdp)
+{
+	struct session *s = arg;
+	sigclient_send(s->sig, sig_build_sdp(type == SDP_OFFER ? SIG_T_OFFER : SIG_T_ANSWER,
+					     s->remote, sdp));
+}
+
+static void peer_candidate_cb(void *arg, const char *cand, const char *mid)
+{
+	struct session *s = arg;
+	if (!s->authenticated)
+		sigclient_send(s->sig, sig_build_candidate(s->remote, cand, mid, 0));
+}
+
+static int exit_for_failure(enum peer_failure f)
+{
+	switch (f) {
+	case PEER_FAIL_AUTH:
+		return EXIT_AUTH;
+	case PEER_FAIL_ICE:
+	case PEER_FAIL_TIMEOUT:
+		return EXIT_CONNECT;
+	default:
+		return EXIT_PEER;
+	}
+}
+
+static void peer_state_cb(void *arg, enum peer_state st)
+{
+	struct session *s = arg;
+	if (st == PEER_CONNECTED) {
+		const char *pair = peer_selected_pair(s->peer);
+		session_event(s, "connected",
+			      json_pack("{s:s, s:s}", "path", session_path(s), "pair", pair ? pair : ""));
+		log_info(SCOPE, "connected (%s: %s)", session_path(s), pair ? pair : "?");
+		int open = s->app->opens_channel < 0 ? s->offerer : s->app->opens_channel;
+		if (open && !peer_create_channel(s->peer, s->app->label, NULL, dc_cbs(s)))
+			session_finish(s, EXIT_FAILURE_, "cannot open the data channel");
+	} else if ((st == PEER_FAILED || st == PEER_CLOSED) && s->expect_close) {
+		session_finish(s, EXIT_OK_, NULL);
+	} else if (st == PEER_FAILED) {
+		enum peer_failure f = peer_get_failure(s->peer);
+		session_finish(s, exit_for_failure(f), "%s%s", peer_error(s->peer),
+			       f == PEER_FAIL_AUTH ? " (the signaling server may be tampering)" : "");
+	} else if (st == PEER_CLOSED && !s->finished) {
+		session_finish(s, EXIT_PEER, "the connection to the peer closed");
+	}
+}
+
+static int create_peer(struct session *s)
+{
+	char err[256];
+	struct peer_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.ice = s->cli->ice;
+	cfg.timeout_ms = (unsigned)s->cli->timeout * 1000;
+	struct peer_callbacks cb = {peer_description_cb, peer_candidate_cb, peer_state_cb,
+				    peer_channel_cb, s};
+	s->peer = peer_new(&cfg, &cb, err, sizeof(err));
+	if (!s->peer) {
+		session_finish(s, EXIT_FAILURE_, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- signaling */
+
+static void on_joined(struct session *s, const struct sig_msg *m)
+{
+	log_debug(SCOPE, "joined the room as %s", m->peer);
+	session_event(s, "joined", NULL);
+	if (json_array_size(m->peers) == 0)
+		return; /* we wait: the other peer offers when it joins */
+	const char *other = json_string_value(json_object_get(json_array_get(m->peers, 0), "peer"));
+	if (!other)
+		return;
+	char err[256];
+	snprintf(s->remote, sizeof(s->remote), "%s", other);
+	s->offerer = 1;
+	if (create_peer(s) == 0 && peer_create_offer(s->peer, err, sizeof(err)) < 0)
+		session_finish(s, EXIT_FAILURE_, "%s", err);
+}
+
+static void on_remote_description(struct session *s, const struct sig_msg *m)
+{
+	char err[256];
+	if (strcmp(m->from, s->remote) != 0 && s->remote[0])
+		return;
+	if (m->type == SIG_T_OFFER && !s->peer) {
+		snprintf(s->remote, sizeof(s->remote), "%s", m->from);
+		if (create_peer(s) < 0)
+			return;
+	}
+	if (!s->peer)
+		return;
+	if (peer_set_remote_description(s->peer, m->type == SIG_T_OFFER ? SDP_OFFER : SDP_ANSWER,
+					m->sdp, err, sizeof(err)) < 0)
+		session_finish(s, EXIT_PEER, "bad description from the peer: %s", err);
+}
+
+static void on_server_error(struct session *s, const struct sig_msg *m)
+{
+	if (strcmp(m->code, "room-full") == 0)
+		session_finish(s, EXIT_SIGNALING,
+			       "this code is in use by two peers already (a code works once)");
+	else
+		session_finish(s, EXIT_SIGNALING, "the signaling server refused: %s (%s)", m->code,
+			       m->message ? m->message : "");
+}
+
+static void sig_message_cb(void *arg, const struct sig_msg *m)
+{
+	struct session *s = arg;
+	switch (m->type) {
+	case SIG_T_JOINED:
+		on_joined(s, m);
+		break;
+	case SIG_T_PEER_JOINED:
+		if (!s->remote[0])
+			snprintf(s->remote, sizeof(s->remote), "%s", m->peer);
+		break;
+	case SIG_T_PEER_LEFT:
+		if (strcmp(m->peer, s->remote) == 0 && !s->authenticated)
+			session_finish(s, EXIT_PEER, "the peer left before the transfer began");
+		break;
+	case SIG_T_OFFER:
+	case SIG_T_ANSWER:
+		on_remote_description(s, m);
+		break;
+	case SIG_T_CANDIDATE:
+		if (s->peer && strcmp(m->from, s->remote) == 0)
+			peer_add_remote_candidate(s->peer, m->candidate);
+		break;
+	case SIG_T_ERROR:
+		on_server_error(s, m);
+		break;
+	default:
+		break;
+	}
+}
+
+static void sig_connected_cb(void *arg)
+{
+	struct session *s = arg;
+	/* max_peers 2: a third party holding the room id cannot squeeze in (PROTOCOL.md §4). */
+	sigclient_send(s->sig, sig_build_join(s->room, NULL, NULL, 2));
+}
+
+static void sig_closed_cb(void *arg, const char *reason)
+{
+	struct session *s = arg;
+	if (!s->authenticated)
+		session_finish(s, EXIT_SIGNALING, "signaling server %s: %s", s->cli->server, reason);
+}
+
+/* ---------------------------------------------------------------- run */
+
+int session_run(const struct cli *cli, const char *room, const uint8_t secret[SESSION_SECRET_LEN],
+		const struct session_app *app)
+{
+	struct session s;
+	char err[256];
+	memset(&s, 0, sizeof(s));
+	s.cli = cli;
+	s.app = app;
+	snprintf(s.room, sizeof(s.room), "%s", room);
+	memcpy(s.secret, secret, SESSION_SECRET_LEN);
+	s.loop = g_main_loop_new(NULL, FALSE);
+	s.sigint = g_unix_signal_add(SIGINT, on_signal, &s);
+	s.sigterm = g_unix_signal_add(SIGTERM, on_signal, &s);
+
+	struct sigclient_config scfg = {cli->server, cli->ca_file, cli->insecure};
+	struct sigclient_callbacks scb = {sig_connected_cb, sig_message_cb, sig_closed_cb, &s};
+	s.sig = sigclient_new(s.loop, &scfg, &scb, err, sizeof(err));
+	if (!s.sig)
+		session_finish(&s, EXIT_SIGNALING, "%s", err);
+	else
+		g_main_loop_run(s.loop);
+
+	if (s.peer) {
+		peer_close(s.peer);
+		/* Let the close flights (SCTP abort, close_notify, TURN release) leave. */
+		for (int i = 0; i < 100 && g_main_context_iteration(NULL, FALSE); i++)
+			;
+	}
+	peer_free(s.peer);
+	sigclient_free(s.sig);
+	g_source_remove(s.sigint);
+	g_source_remove(s.sigterm);
+	g_main_loop_unref(s.loop);
+	memset(s.secret, 0, sizeof(s.secret));
+	return s.exit_code;
+}

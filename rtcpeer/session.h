@@ -1,0 +1,63 @@
+/*
+ * session.h - one rtcpeer session: meet the other peer through signald, connect (peer.c),
+ * authenticate the connection with the transfer code's secret (proto/TRANSFER.md), then hand
+ * the authenticated data channel to the application (send, recv or pipe).
+ *
+ * The peer that joins the room second makes the offer (PROTOCOL.md §5), whatever the command.
+ */
+#ifndef RTCPEER_SESSION_H
+#define RTCPEER_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "datachannel.h"
+
+#define SESSION_SECRET_LEN 16
+
+struct session;
+
+struct session_app {
+	const char *label;  /* data channel label, e.g. "rtc-xfer.v1" */
+	int opens_channel;  /* 1: we open it; 0: the peer does; -1: whoever offered */
+	/* Authenticated: the channel is ours to use. */
+	void (*ready)(void *arg, struct session *s, struct dc *dc);
+	/* Messages after the peer's auth message. */
+	void (*message)(void *arg, int binary, const uint8_t *buf, size_t len);
+	void (*buffered_low)(void *arg);
+	/* The session is ending with this exit code: remove temporary files, etc. */
+	void (*cleanup)(void *arg, int exit_code);
+	void *arg;
+};
+
+/* Runs the main loop until session_finish(); returns the exit code. */
+int session_run(const struct cli *cli, const char *room, const uint8_t secret[SESSION_SECRET_LEN],
+		const struct session_app *app);
+/* Ends the session (once; later calls are ignored). message goes to stderr unless NULL. */
+void session_finish(struct session *s, int exit_code, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+/* A machine-readable event on stderr with --json, else nothing. fields: a JSON object whose
+ * members are added to {"event": event} (consumed; may be NULL). */
+void session_event(struct session *s, const char *event, json_t *fields);
+
+/* From now on, the peer closing the connection ends the session successfully (the
+ * application got everything it waited for). */
+void session_expect_close(struct session *s);
+/* Sends a control message (consumed) as one text message on the session's channel. */
+int session_send(struct session *s, json_t *json);
+const struct cli *session_cli(const struct session *s);
+/* Backpressure to the peer (see peer_pause_reading). */
+void session_pause_reading(struct session *s, int paused);
+/* 1 when the peer acknowledged everything we sent. */
+int session_drained(struct session *s);
+/* "direct" or "relayed", for the final line. */
+const char *session_path(const struct session *s);
+
+#endif

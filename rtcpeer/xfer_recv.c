@@ -1,0 +1,302 @@
+/*
+ * xfer_recv.c - `rtcpeer recv CODE`: the receiving side of rtc-xfer.v1 (proto/TRANSFER.md).
+ *
+ * Nothing from the peer is trusted: names must pass xfer_name_sanitize() (a base name, no
+ * control characters, valid UTF-8), sizes and order are checked by xfer_seq, and a file only
+ * appears under its final name after its SHA-256 matched. Bytes land in an unnamed O_TMPFILE
+ * inode (a killed receiver leaves nothing behind), linked into place with linkat(), which
+ * never replaces an existing file; --force renames over it instead. Where the file system has
+ * no O_TMPFILE, a hidden ".rtcpeer-*.part" file is used and removed on every failure path.
+ */
+#define _GNU_SOURCE /* O_TMPFILE (Linux 3.11) */
+#include "xfer_recv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <gnutls/crypto.h>
+
+#include "log.h"
+#include "progress.h"
+#include "util.h"
+#include "xfer.h"
+
+struct receiver {
+	struct session *s;
+	const struct cli *cli;
+	int dirfd;
+	struct xfer_seq seq;
+	int fd;                      /* the file being received, or -1 */
+	char tmpname[40];            /* named temporary file, or "" with O_TMPFILE */
+	char name[XFER_NAME_MAX + 1];
+	gnutls_hash_hd_t hash;
+	struct progress prog;
+	uint64_t total, start_ns;
+	unsigned ok, refused, corrupted;
+	guint bye_timer;
+};
+
+#define RECV_BYE_WAIT_MS 3000
+
+static void send_msg(struct receiver *r, json_t *msg)
+{
+	struct xfer_msg m;
+	struct xfer_error e;
+	size_t len;
+	char *text = xfer_dump(msg, &len);
+	if (!text || xfer_parse(text, len, &m, &e) < 0 ||
+	    xfer_seq_text(&r->seq, XFER_LOCAL, &m, &e) < 0) {
+		session_finish(r->s, EXIT_FAILURE_, "internal: %s", text ? e.message : "no memory");
+	} else {
+		xfer_msg_clear(&m);
+		session_send(r->s, json_incref(msg));
+	}
+	free(text);
+	json_decref(msg);
+}
+
+/* ---------------------------------------------------------------- the temporary file */
+
+static void drop_temp(struct receiver *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	if (r->tmpname[0])
+		unlinkat(r->dirfd, r->tmpname, 0);
+	r->tmpname[0] = '\0';
+	if (r->hash)
+		gnutls_hash_deinit(r->hash, NULL);
+	r->hash = NULL;
+	progress_finish(&r->prog);
+}
+
+static int open_temp(struct receiver *r)
+{
+	r->fd = openat(r->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	if (r->fd >= 0)
+		return 0;
+	for (int tries = 0; tries < 16 && r->fd < 0; tries++) { /* no O_TMPFILE here */
+		uint8_t rnd[10];
+		char b32[20];
+		util_random(rnd, sizeof(rnd));
+		util_base32(b32, rnd, sizeof(rnd));
+		snprintf(r->tmpname, sizeof(r->tmpname), ".rtcpeer-%s.part", b32);
+		r->fd = openat(r->dirfd, r->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (r->fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (r->fd < 0)
+		r->tmpname[0] = '\0';
+	return r->fd >= 0 ? 0 : -1;
+}
+
+/* Gives the verified file its name. Without --force an existing name is never replaced, even
+ * one that appeared while we were receiving. */
+static int publish(struct receiver *r)
+{
+	char proc[64];
+	if (r->tmpname[0]) {
+		if (r->cli->force)
+			return renameat(r->dirfd, r->tmpname, r->dirfd, r->name);
+		if (linkat(r->dirfd, r->tmpname, r->dirfd, r->name, 0) < 0)
+			return -1;
+		unlinkat(r->dirfd, r->tmpname, 0);
+		r->tmpname[0] = '\0';
+		return 0;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", r->fd);
+	if (!r->cli->force)
+		return linkat(AT_FDCWD, proc, r->dirfd, r->name, AT_SYMLINK_FOLLOW);
+	/* --force: link under a fresh hidden name, then rename over the old file atomically. */
+	snprintf(r->tmpname, sizeof(r->tmpname), ".rtcpeer-%d.part", (int)getpid());
+	unlinkat(r->dirfd, r->tmpname, 0);
+	if (linkat(AT_FDCWD, proc, r->dirfd, r->tmpname, AT_SYMLINK_FOLLOW) < 0)
+		return -1;
+	return renameat(r->dirfd, r->tmpname, r->dirfd, r->name);
+}
+
+/* ---------------------------------------------------------------- protocol */
+
+static void on_file(struct receiver *r, const struct xfer_msg *m)
+{
+	char err[128];
+	struct stat st;
+	if (xfer_name_sanitize(m->name, r->name, sizeof(r->name), err, sizeof(err)) != XFER_NAME_OK) {
+		fprintf(stderr, "rtcpeer: refusing a file with an unsafe name: %s\n", err);
+		r->refused++;
+		send_msg(r, xfer_build_reject(m->id, XFER_REJECT_BAD_NAME));
+		return;
+	}
+	if (!r->cli->force && fstatat(r->dirfd, r->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		fprintf(stderr, "rtcpeer: %s exists; not overwriting it (use --force)\n", r->name);
+		r->refused++;
+		send_msg(r, xfer_build_reject(m->id, XFER_REJECT_EXISTS));
+		return;
+	}
+	if (open_temp(r) < 0 || gnutls_hash_init(&r->hash, GNUTLS_DIG_SHA256) < 0) {
+		fprintf(stderr, "rtcpeer: cannot create %s: %s\n", r->name, strerror(errno));
+		drop_temp(r);
+		r->refused++;
+		send_msg(r, xfer_build_reject(m->id, XFER_REJECT_IO_ERROR));
+		return;
+	}
+	progress_start(&r->prog, r->name, m->size,
+		       isatty(STDERR_FILENO) && !r->cli->quiet && !r->cli->json);
+	send_msg(r, xfer_build_accept(m->id));
+}
+
+static void on_data(struct receiver *r, const uint8_t *buf, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t n = write(r->fd, buf + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			session_send(r->s, xfer_build_abort("the receiver cannot write"));
+			session_finish(r->s, EXIT_IO, "writing %s: %s", r->name, strerror(errno));
+			return;
+		}
+		off += (size_t)n;
+	}
+	gnutls_hash(r->hash, buf, len);
+	r->total += len;
+	progress_update(&r->prog, r->seq.bytes);
+}
+
+static void on_end(struct receiver *r, const struct xfer_msg *m)
+{
+	uint8_t digest[XFER_DIGEST_LEN];
+	enum xfer_verdict v = XFER_VERDICT_OK;
+	gnutls_hash_deinit(r->hash, digest);
+	r->hash = NULL;
+	progress_finish(&r->prog);
+	if (r->seq.bytes != r->seq.size)
+		v = XFER_VERDICT_SIZE;
+	else if (memcmp(digest, m->sha256, sizeof(digest)) != 0)
+		v = XFER_VERDICT_CHECKSUM;
+	else if (fsync(r->fd) < 0 || publish(r) < 0)
+		v = XFER_VERDICT_IO_ERROR;
+	if (v == XFER_VERDICT_OK) {
+		r->ok++;
+		log_info("recv", "received %s", r->name);
+	} else {
+		if (v == XFER_VERDICT_IO_ERROR)
+			r->refused++;
+		else
+			r->corrupted++;
+		fprintf(stderr, "rtcpeer: %s not kept: %s%s%s\n", r->name, xfer_verdict_human(v),
+			v == XFER_VERDICT_IO_ERROR ? ": " : "",
+			v == XFER_VERDICT_IO_ERROR ? strerror(errno) : "");
+	}
+	drop_temp(r); /* closes; unlinks whatever temporary name is left */
+	send_msg(r, xfer_build_verdict(m->id, v));
+}
+
+static gboolean bye_timeout(gpointer arg)
+{
+	struct receiver *r = arg;
+	r->bye_timer = 0;
+	session_finish(r->s, EXIT_OK_, NULL);
+	return G_SOURCE_REMOVE;
+}
+
+static void print_summary(struct receiver *r)
+{
+	double secs = (double)(util_now_ns() - r->start_ns) / 1e9;
+	if (!r->cli->quiet)
+		fprintf(stderr, "received %u file%s, %llu bytes in %.2f s (%.1f MB/s), %s\n", r->ok,
+			r->ok == 1 ? "" : "s", (unsigned long long)r->total, secs,
+			secs > 0 ? (double)r->total / secs / 1e6 : 0.0, session_path(r->s));
+	session_event(r->s, "summary",
+		      json_pack("{s:i, s:I, s:f, s:s}", "files", r->ok, "bytes", (json_int_t)r->total,
+				"seconds", secs, "path", session_path(r->s)));
+}
+
+static void on_message(void *arg, int binary, const uint8_t *buf, size_t len)
+{
+	struct receiver *r = arg;
+	struct xfer_msg m;
+	struct xfer_error e;
+	memset(&m, 0, sizeof(m));
+	if (binary ? xfer_seq_binary(&r->seq, XFER_PEER, len, &e) < 0
+		   : (xfer_parse((const char *)buf, len, &m, &e) < 0 ||
+		      xfer_seq_text(&r->seq, XFER_PEER, &m, &e) < 0)) {
+		xfer_msg_clear(&m);
+		session_send(r->s, xfer_build_abort("protocol error"));
+		session_finish(r->s, EXIT_PEER, "the sender broke the protocol: %s", e.message);
+		return;
+	}
+	if (binary) {
+		on_data(r, buf, len);
+		return;
+	}
+	switch (m.type) {
+	case XFER_T_FILE:
+		on_file(r, &m);
+		break;
+	case XFER_T_END:
+		on_end(r, &m);
+		break;
+	case XFER_T_DONE:
+		print_summary(r);
+		send_msg(r, xfer_build_bye());
+		/* The sender closes when it reads our bye; that is the end. Should it not, we
+		 * still stop after a while: we have everything. */
+		session_expect_close(r->s);
+		r->bye_timer = g_timeout_add(RECV_BYE_WAIT_MS, bye_timeout, r);
+		break;
+	case XFER_T_ABORT:
+		session_finish(r->s, EXIT_PEER, "the sender aborted: %s", m.reason);
+		break;
+	default:
+		break;
+	}
+	xfer_msg_clear(&m);
+}
+
+static void on_ready(void *arg, struct session *s, struct dc *dc)
+{
+	struct receiver *r = arg;
+	(void)dc;
+	r->s = s;
+	r->start_ns = util_now_ns();
+	xfer_seq_init(&r->seq, XFER_CHANNEL_FILES, XFER_ROLE_RECEIVER);
+	r->seq.auth[XFER_LOCAL] = r->seq.auth[XFER_PEER] = true; /* session.c did that part */
+}
+
+static void on_cleanup(void *arg, int code)
+{
+	struct receiver *r = arg;
+	(void)code;
+	if (r->bye_timer)
+		g_source_remove(r->bye_timer);
+	r->bye_timer = 0;
+	drop_temp(r); /* an unfinished file never appears under its name */
+}
+
+int xfer_recv_run(const struct cli *cli, const char *room, const uint8_t *secret)
+{
+	struct receiver r;
+	memset(&r, 0, sizeof(r));
+	r.cli = cli;
+	r.fd = -1;
+	r.dirfd = open(cli->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r.dirfd < 0) {
+		fprintf(stderr, "rtcpeer: %s: %s\n", cli->output_dir, strerror(errno));
+		return EXIT_IO;
+	}
+	struct session_app app = {XFER_LABEL, 0, on_ready, on_message, NULL, on_cleanup, &r};
+	int rc = session_run(cli, room, secret, &app);
+	close(r.dirfd);
+	if (rc == EXIT_OK_ && (r.corrupted || r.refused))
+		rc = r.corrupted ? EXIT_INTEGRITY : EXIT_IO;
+	return rc;
+}

@@ -1,0 +1,294 @@
+/*
+ * xfer_send.c - `rtcpeer send FILE...`: the sending side of rtc-xfer.v1 (proto/TRANSFER.md).
+ *
+ * One file at a time: announce, wait for accept, stream 64 KiB binary messages while hashing,
+ * then `end` with the SHA-256 and wait for the verdict. Reading is paced by the channel: we stop
+ * while more than SEND_HIGH_WATER bytes wait above SCTP and resume on the low-water callback,
+ * so memory stays flat whatever the file size.
+ */
+#include "xfer_send.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <gnutls/crypto.h>
+
+#include "log.h"
+#include "progress.h"
+#include "util.h"
+#include "xfer.h"
+
+#define SEND_CHUNK      XFER_CHUNK_MAX
+#define SEND_HIGH_WATER (1024 * 1024)
+#define SEND_LOW_WATER  (256 * 1024)
+
+struct sender {
+	struct session *s;
+	struct dc *dc;
+	const struct cli *cli;
+	struct xfer_seq seq;
+	size_t cur;              /* index into cli->args of the file in flight */
+	int fd;
+	uint64_t size, sent;
+	gnutls_hash_hd_t hash;
+	guint pump;
+	struct progress prog;
+	uint64_t total, start_ns;
+	unsigned ok, refused, corrupted;
+};
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* Everything that can be checked before anyone waits for us is checked before the code is
+ * printed: files exist, are regular, readable, and have names a receiver can accept. */
+static int check_files(const struct cli *cli)
+{
+	char err[128];
+	for (size_t i = 0; i < cli->nargs; i++) {
+		struct stat st;
+		const char *path = cli->args[i], *name = base_name(path);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "rtcpeer: %s: %s\n", path,
+				fd < 0 ? strerror(errno) : "not a regular file");
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+		if (xfer_name_check(name, strlen(name), err, sizeof(err)) != XFER_NAME_OK) {
+			fprintf(stderr, "rtcpeer: %s: the name cannot be sent: %s\n", path, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void send_msg(struct sender *x, json_t *msg)
+{
+	struct xfer_msg m;
+	struct xfer_error e;
+	size_t len;
+	char *text = xfer_dump(msg, &len);
+	/* Our own messages go through the same sequence rules as the peer's. */
+	if (!text || xfer_parse(text, len, &m, &e) < 0 ||
+	    xfer_seq_text(&x->seq, XFER_LOCAL, &m, &e) < 0) {
+		session_finish(x->s, EXIT_FAILURE_, "internal: %s", text ? e.message : "no memory");
+	} else {
+		xfer_msg_clear(&m);
+		session_send(x->s, json_incref(msg));
+	}
+	free(text);
+	json_decref(msg);
+}
+
+static void next_file(struct sender *x);
+
+/* ---------------------------------------------------------------- streaming */
+
+static void finish_file_data(struct sender *x)
+{
+	uint8_t digest[XFER_DIGEST_LEN];
+	gnutls_hash_deinit(x->hash, digest);
+	x->hash = NULL;
+	close(x->fd);
+	x->fd = -1;
+	progress_finish(&x->prog);
+	send_msg(x, xfer_build_end(x->seq.id, digest));
+}
+
+/* One pass: read and send until the channel is full or the file is done. */
+static gboolean pump(gpointer arg)
+{
+	struct sender *x = arg;
+	static uint8_t buf[SEND_CHUNK];
+	while (dc_buffered(x->dc) < SEND_HIGH_WATER) {
+		size_t want = x->size - x->sent < SEND_CHUNK ? (size_t)(x->size - x->sent) : SEND_CHUNK;
+		if (want == 0) {
+			x->pump = 0;
+			finish_file_data(x);
+			return G_SOURCE_REMOVE;
+		}
+		ssize_t n = read(x->fd, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) { /* shrank under us, or an I/O error: the receiver must not keep it */
+			session_send(x->s, xfer_build_abort("the sender could not read the file"));
+			session_finish(x->s, EXIT_IO, "%s: %s", x->cli->args[x->cur],
+				       n < 0 ? strerror(errno) : "file shrank while sending");
+			x->pump = 0;
+			return G_SOURCE_REMOVE;
+		}
+		gnutls_hash(x->hash, buf, (size_t)n);
+		if (dc_send(x->dc, 1, buf, (size_t)n) < 0) {
+			session_finish(x->s, EXIT_PEER, "the connection to the peer is gone");
+			x->pump = 0;
+			return G_SOURCE_REMOVE;
+		}
+		x->sent += (uint64_t)n;
+		x->total += (uint64_t)n;
+		progress_update(&x->prog, x->sent);
+	}
+	x->pump = 0; /* the buffered-low callback resumes */
+	return G_SOURCE_REMOVE;
+}
+
+static void on_buffered_low(void *arg)
+{
+	struct sender *x = arg;
+	if (x->fd >= 0 && !x->pump)
+		x->pump = g_idle_add(pump, x);
+}
+
+static void start_data(struct sender *x)
+{
+	if (gnutls_hash_init(&x->hash, GNUTLS_DIG_SHA256) < 0) {
+		session_finish(x->s, EXIT_FAILURE_, "cannot start SHA-256");
+		return;
+	}
+	progress_start(&x->prog, base_name(x->cli->args[x->cur]), x->size,
+		       isatty(STDERR_FILENO) && !x->cli->quiet && !x->cli->json);
+	x->pump = g_idle_add(pump, x);
+}
+
+/* ---------------------------------------------------------------- files */
+
+static void next_file(struct sender *x)
+{
+	struct stat st;
+	if (x->cur >= x->cli->nargs) {
+		send_msg(x, xfer_build_done());
+		return;
+	}
+	const char *path = x->cli->args[x->cur];
+	x->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (x->fd < 0 || fstat(x->fd, &st) < 0) {
+		session_finish(x->s, EXIT_IO, "%s: %s", path, strerror(errno));
+		return;
+	}
+	x->size = (uint64_t)st.st_size;
+	x->sent = 0;
+	send_msg(x, xfer_build_file(x->seq.next_id, base_name(path), x->size));
+}
+
+static void print_summary(struct sender *x)
+{
+	double secs = (double)(util_now_ns() - x->start_ns) / 1e9;
+	if (!x->cli->quiet)
+		fprintf(stderr, "sent %u of %zu file%s, %llu bytes in %.2f s (%.1f MB/s), %s\n", x->ok,
+			x->cli->nargs, x->cli->nargs == 1 ? "" : "s", (unsigned long long)x->total,
+			secs, secs > 0 ? (double)x->total / secs / 1e6 : 0.0, session_path(x->s));
+	session_event(x->s, "summary",
+		      json_pack("{s:i, s:I, s:f, s:s}", "files", x->ok, "bytes", (json_int_t)x->total,
+				"seconds", secs, "path", session_path(x->s)));
+}
+
+static void on_verdict(struct sender *x, const struct xfer_msg *m)
+{
+	const char *path = x->cli->args[x->cur];
+	if (m->type == XFER_T_REJECT) {
+		x->refused++;
+		fprintf(stderr, "rtcpeer: the receiver refused %s: %s\n", path,
+			xfer_reject_human(m->reject));
+	} else if (m->verdict == XFER_VERDICT_OK) {
+		x->ok++;
+	} else {
+		x->corrupted++;
+		fprintf(stderr, "rtcpeer: %s did not arrive intact: %s\n", path,
+			xfer_verdict_human(m->verdict));
+	}
+	x->cur++;
+	next_file(x);
+}
+
+static void on_message(void *arg, int binary, const uint8_t *buf, size_t len)
+{
+	struct sender *x = arg;
+	struct xfer_msg m;
+	struct xfer_error e;
+	if (binary || xfer_parse((const char *)buf, len, &m, &e) < 0 ||
+	    xfer_seq_text(&x->seq, XFER_PEER, &m, &e) < 0) {
+		if (!binary)
+			xfer_msg_clear(&m);
+		session_send(x->s, xfer_build_abort("protocol error"));
+		session_finish(x->s, EXIT_PEER, "the receiver broke the protocol: %s",
+			       binary ? "unexpected data" : e.message);
+		return;
+	}
+	switch (m.type) {
+	case XFER_T_ACCEPT:
+		start_data(x);
+		break;
+	case XFER_T_REJECT:
+	case XFER_T_VERDICT:
+		on_verdict(x, &m);
+		break;
+	case XFER_T_BYE:
+		print_summary(x);
+		session_finish(x->s, x->corrupted ? EXIT_INTEGRITY : x->refused ? EXIT_PEER : EXIT_OK_,
+			       NULL);
+		break;
+	case XFER_T_ABORT:
+		session_finish(x->s, EXIT_PEER, "the receiver aborted: %s", m.reason);
+		break;
+	default:
+		break;
+	}
+	xfer_msg_clear(&m);
+}
+
+static void on_ready(void *arg, struct session *s, struct dc *dc)
+{
+	struct sender *x = arg;
+	x->s = s;
+	x->dc = dc;
+	x->start_ns = util_now_ns();
+	dc_set_low_water(dc, SEND_LOW_WATER);
+	xfer_seq_init(&x->seq, XFER_CHANNEL_FILES, XFER_ROLE_SENDER);
+	x->seq.auth[XFER_LOCAL] = x->seq.auth[XFER_PEER] = true; /* session.c did that part */
+	next_file(x);
+}
+
+static void on_cleanup(void *arg, int code)
+{
+	struct sender *x = arg;
+	(void)code;
+	if (x->pump)
+		g_source_remove(x->pump);
+	x->pump = 0;
+	if (x->hash) {
+		gnutls_hash_deinit(x->hash, NULL);
+		x->hash = NULL;
+	}
+	if (x->fd >= 0)
+		close(x->fd);
+	x->fd = -1;
+	progress_finish(&x->prog);
+}
+
+int xfer_send_run(const struct cli *cli, const char *code, const char *room,
+		  const uint8_t *secret)
+{
+	struct sender x;
+	if (check_files(cli) < 0)
+		return EXIT_IO;
+	memset(&x, 0, sizeof(x));
+	x.cli = cli;
+	x.fd = -1;
+	/* stdout gets exactly the line to type on the other machine. */
+	printf("rtcpeer recv %s\n", code);
+	fflush(stdout);
+	struct session_app app = {XFER_LABEL, 1, on_ready, on_message, on_buffered_low,
+				  on_cleanup, &x};
+	return session_run(cli, room, secret, &app);
+}

@@ -198,8 +198,8 @@ int xfer_name_check(const char *name, size_t len, char *err, size_t errlen)
 	if (!name || len == 0)
 		return name_fail(XFER_NAME_E_EMPTY, err, errlen, "name is empty");
 	if (len > XFER_NAME_MAX)
-		return name_fail(XFER_NAME_E_TOO_LONG, err, errlen,
-				 "name is %zu bytes, more than %d", len, XFER_NAME_MAX);
+		return name_fail(XFER_NAME_E_TOO_LONG, err, errlen, "name is longer than %d bytes",
+				 XFER_NAME_MAX);
 	for (i = 0; i < len; i += n)
 		if ((n = utf8_next(p + i, len - i, &cp)) == 0)
 			return name_fail(XFER_NAME_E_UTF8, err, errlen,
@@ -672,8 +672,9 @@ static int gate(const struct xfer_seq *s, enum xfer_origin from, const char *wha
 	if (!s->auth[from])
 		return order_fail(err, "%s: before auth (auth must be the first message)", what);
 	if (!s->auth[!from])
-		return order_fail(err, "%s: before the %s auth was verified", what,
-				  from == XFER_LOCAL ? "peer's" : "our");
+		return from == XFER_LOCAL
+			       ? order_fail(err, "%s: before the peer's auth was verified", what)
+			       : order_fail(err, "%s: before we sent our auth", what);
 	return 0;
 }
 
@@ -817,9 +818,8 @@ int xfer_seq_binary(struct xfer_seq *s, enum xfer_origin from, size_t len,
 		return order_fail(err, "binary: not allowed in state %s (file %llu)",
 				  xfer_state_name(s->state), (unsigned long long)s->id);
 	if (len > s->size - s->bytes)
-		return order_fail(err, "binary: %llu bytes past the announced size %llu",
-				  (unsigned long long)(s->bytes + len - s->size),
-				  (unsigned long long)s->size);
+		return order_fail(err, "binary: %llu bytes in total, more than the size %llu",
+				  (unsigned long long)(s->bytes + len), (unsigned long long)s->size);
 	s->bytes += len;
 	return 0;
 }

@@ -41,7 +41,7 @@
 
 /* Protocol limits (TRANSFER.md §7). */
 #define XFER_CHUNK_MAX     65536  /* binary message: RFC 8841 §6.1 default max-message-size */
-#define XFER_CHUNK_DEFAULT 16384  /* what rtcpeer sends: one message per 16 KiB read */
+#define XFER_CHUNK_DEFAULT 16384  /* low end of the recommended 16..64 KiB per message */
 #define XFER_CONTROL_MAX   4096   /* text message; the largest valid one is ~1.6 KB escaped */
 #define XFER_NAME_MAX      255    /* bytes of UTF-8: NAME_MAX on Linux, most file systems */
 #define XFER_REASON_MAX    256    /* bytes of an abort reason */

@@ -36,7 +36,6 @@ int auth_code_generate(char *out, size_t cap, char room[AUTH_ROOM_LEN + 1],
 	uint8_t rnd[AUTH_ROOM_BYTES + AUTH_SECRET_LEN];
 	char room_b32[AUTH_ROOM_BYTES * 8 / 5 + 2];  /* 13 characters + NUL */
 	char secret_b32[AUTH_SECRET_CHARS + 1];
-	int rc = AUTH_OK;
 
 	if (!out || cap < AUTH_CODE_LEN + 1) {
 		if (out && cap > 0)
@@ -59,7 +58,7 @@ int auth_code_generate(char *out, size_t cap, char room[AUTH_ROOM_LEN + 1],
 
 	gnutls_memset(rnd, 0, sizeof(rnd));
 	gnutls_memset(secret_b32, 0, sizeof(secret_b32));
-	return rc;
+	return AUTH_OK;
 }
 
 /* RFC 4648 §6 alphabet, either case: the 5-bit value, or -1. */
@@ -268,6 +267,10 @@ int auth_code_parse(const char *text, char room[AUTH_ROOM_LEN + 1],
 		return code_fail(err, errlen, "no transfer code given");
 
 	size_t len = strnlen(text, AUTH_LINK_MAX + 1);
+	if (len > AUTH_LINK_MAX) {
+		code_fail(err, errlen, "too long for a transfer code or link");
+		return AUTH_E_CODE;
+	}
 	while (len > 0 && is_space((unsigned char)text[0])) {
 		text++;
 		len--;
@@ -276,8 +279,6 @@ int auth_code_parse(const char *text, char room[AUTH_ROOM_LEN + 1],
 		len--;
 	if (len == 0)
 		rc = code_fail(err, errlen, "the transfer code is empty");
-	else if (len > AUTH_LINK_MAX)
-		rc = code_fail(err, errlen, "too long for a transfer code or link");
 	else if (has_prefix_ci(text, len, "http://") || has_prefix_ci(text, len, "https://"))
 		rc = parse_link(text, len, room, secret, err, errlen);
 	else if (memchr(text, ':', len) || memchr(text, '/', len))

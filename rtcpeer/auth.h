@@ -12,7 +12,7 @@
  *    60 random bits; the signaling room
  *
  * or the browser link http(s)://HOST/r/<room>#<secret> (the fragment never leaves the browser
- * on its own; see TRANSFER.md §9 for what that does and does not protect).
+ * on its own; see TRANSFER.md §11 for what that does and does not protect).
  *
  * Once the data channel is open each side sends {"type":"auth","mac":"<64 hex>"} with
  *

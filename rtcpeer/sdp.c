@@ -397,6 +397,7 @@ static bool ice_cstr_ok(const char *s, size_t cap, size_t min, size_t max)
 
 struct cand {
 	struct sdp_candidate_info info;
+	enum sdp_addr_kind raddr_kind;
 	struct span transport;             /* as written: libnice reads UDP/TCP in any case */
 	struct span ext[CAND_MAX_TOKENS];  /* unknown extension pairs, flattened name, value */
 	size_t ext_count;
@@ -511,6 +512,7 @@ static int cand_ext_known(struct span name, struct span value, struct cand *c, c
 			return fail(why, whylen, SDP_E_SYNTAX, "bad or repeated raddr");
 		span_copy(ci->raddr, sizeof(ci->raddr), value);
 		ci->has_raddr = true;
+		c->raddr_kind = kind;
 	} else if (span_ieq(name, "rport")) {
 		if (ci->has_rport || !span_port(value, &ci->rport))
 			return fail(why, whylen, SDP_E_SYNTAX, "bad or repeated rport");
@@ -546,6 +548,9 @@ static int cand_extensions(const struct span *tok, size_t n, struct cand *c, cha
 		if (!span_is_token(name, SDP_CAND_MAX) || !span_all(value, is_vchar))
 			return fail(why, whylen, SDP_E_SYNTAX, "bad extension '%.*s'",
 				    (int)(name.n > 32 ? 32 : name.n), name.p);
+		/* libnice 0.1.21 lets a later "typ" pair override the type silently. */
+		if (span_ieq(name, "typ"))
+			return fail(why, whylen, SDP_E_SYNTAX, "repeated typ");
 		if (span_ieq(name, "raddr") || span_ieq(name, "rport") || span_ieq(name, "tcptype")) {
 			int rc = cand_ext_known(name, value, c, why, whylen);
 			if (rc != SDP_OK)
@@ -665,9 +670,13 @@ static bool cand_format(const struct cand *c, const char *address, bool prefix, 
 			   c->transport.p, (unsigned long)ci->priority,
 			   address ? address : ci->address, (unsigned)ci->port,
 			   cand_type_names[ci->type]);
-	if (ok && ci->has_raddr)
+	/* A host-name raddr (a browser hiding the base behind mDNS) makes libnice 0.1.21 reject the
+	 * whole candidate when rport is set. ICE never uses the related address (RFC 8839 §5.1:
+	 * it is for diagnostics), so such a pair is left out. */
+	bool related = c->raddr_kind == SDP_ADDR_IPV4 || c->raddr_kind == SDP_ADDR_IPV6;
+	if (ok && ci->has_raddr && related)
 		ok = buf_addf(out, outlen, &pos, " raddr %s", ci->raddr);
-	if (ok && ci->has_rport)
+	if (ok && ci->has_rport && (related || !ci->has_raddr))
 		ok = buf_addf(out, outlen, &pos, " rport %u", (unsigned)ci->rport);
 	if (ok && ci->tcptype != SDP_TCPTYPE_NONE)
 		ok = buf_addf(out, outlen, &pos, " tcptype %s", tcptype_names[ci->tcptype]);
@@ -891,7 +900,7 @@ static int attr_mid(struct parser *p, struct span v)
 	return SDP_OK;
 }
 
-/* a=group:BUNDLE <mid>... (RFC 9143 §6). Only the first BUNDLE group is kept: rtcpeer runs one
+/* a=group:BUNDLE <mid>... (RFC 9143 §5). Only the first BUNDLE group is kept: rtcpeer runs one
  * transport, and browsers send one group. */
 static int attr_group(struct parser *p, struct span v)
 {

@@ -68,8 +68,7 @@
 	X(SDP_E_LIMIT,      -2, "SDP exceeds a size limit")                                \
 	X(SDP_E_MISSING,    -3, "required SDP line or attribute missing")                  \
 	X(SDP_E_INVALID,    -4, "SDP value out of range or not allowed here")              \
-	X(SDP_E_UNSUPPORTED,-5, "SDP describes something rtcpeer cannot use")              \
-	X(SDP_E_NOMEM,      -6, "out of memory")
+	X(SDP_E_UNSUPPORTED,-5, "SDP describes something rtcpeer cannot use")
 
 enum sdp_error {
 #define SDP_X_ENUM(sym, val, text) sym = (val),
@@ -300,10 +299,11 @@ struct sdp_candidate_info {
  *             [raddr <addr>] [rport <port>] [tcptype <active|passive|so>] *(<name> <value>)
  * Accepts an optional "a=" prefix, surrounding whitespace, runs of spaces, keywords in any case
  * (ABNF literals are case-insensitive), extension pairs in any order, and one dangling odd last
- * token (noted in info->dangling). Returns 0 for a candidate rtcpeer can use; SDP_E_SYNTAX for
- * a malformed one; SDP_E_UNSUPPORTED for a well-formed one it cannot use (component other than 1:
- * WebRTC always muxes RTCP, RFC 8834 §4.5; transports other than UDP/TCP; candidate types
- * other than host/srflx/prflx/relay); SDP_E_LIMIT beyond SDP_CAND_MAX. An empty string is
+ * token (noted in info->dangling). A second "typ" is malformed (libnice would take it).
+ * Returns 0 for a candidate rtcpeer can use; SDP_E_SYNTAX for a malformed one;
+ * SDP_E_UNSUPPORTED for a well-formed one it cannot use (component other than 1: WebRTC always
+ * muxes RTCP, RFC 8834 §4.5; transports other than UDP/TCP; candidate types other than
+ * host/srflx/prflx/relay); SDP_E_LIMIT beyond SDP_CAND_MAX. An empty string is
  * SDP_E_SYNTAX: end-of-candidates is the caller's to recognise. info may be NULL.
  */
 int sdp_candidate_check(const char *cand, size_t len, struct sdp_candidate_info *info,
@@ -313,8 +313,10 @@ int sdp_candidate_check(const char *cand, size_t len, struct sdp_candidate_info 
  * Write the candidate in the one form libnice 0.1.21's nice_agent_parse_remote_candidate_sdp()
  * accepts (WEBRTC-NOTES 2.3): "a=candidate:" prefix, single spaces, numbers in plain decimal,
  * lower-case keywords, raddr/rport/tcptype right after the type, other extensions kept, no
- * dangling token, no trailing whitespace. `address`, if not NULL, replaces the connection
- * address and must be a numeric IPv4/IPv6 address (the result of resolving an mDNS name).
+ * dangling token, no trailing whitespace. A host-name raddr is left out with its rport
+ * (libnice rejects it; ICE never uses the related address, RFC 8839 §5.1). `address`, if not
+ * NULL, replaces the connection address and must be a numeric IPv4/IPv6 address (the result
+ * of resolving an mDNS name).
  * A host name (mDNS or other) without `address` is SDP_E_UNSUPPORTED, since libnice would
  * reject it. out needs SDP_CAND_LINE_MAX + 1 bytes at most.
  */

@@ -138,6 +138,8 @@ static void check_auth(struct session *s, int binary, const uint8_t *buf, size_t
 		xfer_msg_clear(&m);
 	}
 	if (!ok) {
+		/* TRANSFER.md §4.2: say why before going, so the peer does not wait. */
+		send_control(s, xfer_build_abort("authentication failed"));
 		session_finish(s, EXIT_AUTH,
 			       "authentication failed: the peer does not know the code, or the "
 			       "signaling server altered the connection");

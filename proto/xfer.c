@@ -747,17 +747,27 @@ static int files_text(struct xfer_seq *s, enum xfer_origin from, const struct xf
 	}
 }
 
+/* eof ends one direction; bye says "both directions ended and I wrote all you sent", so a side
+ * may close only once it has sent and received bye (TRANSFER.md §9). */
 static int pipe_text(struct xfer_seq *s, enum xfer_origin from, const struct xfer_msg *m,
 		     struct xfer_error *err)
 {
+	if (m->type == XFER_T_BYE) {
+		if (!s->eof[XFER_LOCAL] || !s->eof[XFER_PEER])
+			return order_fail(err, "bye: before both eofs");
+		if (s->bye[from])
+			return order_fail(err, "bye: sent twice");
+		s->bye[from] = true;
+		if (s->bye[XFER_LOCAL] && s->bye[XFER_PEER])
+			s->state = XFER_S_CLOSED;
+		return 0;
+	}
 	if (m->type != XFER_T_EOF)
 		return order_fail(err, "%s: not used on %s", xfer_type_name(m->type),
 				  XFER_PIPE_LABEL);
 	if (s->eof[from])
 		return order_fail(err, "eof: sent twice");
 	s->eof[from] = true;
-	if (s->eof[XFER_LOCAL] && s->eof[XFER_PEER])
-		s->state = XFER_S_CLOSED;
 	return 0;
 }
 

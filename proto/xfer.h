@@ -217,7 +217,7 @@ enum xfer_state {
 	XFER_S_DATA,     /* files: accepted, bytes flowing until `end` */
 	XFER_S_ENDED,    /* files: `end` sent, waiting for the verdict */
 	XFER_S_DONE,     /* files: `done` sent, waiting for `bye` */
-	XFER_S_CLOSED,   /* files: `bye`; pipe: eof both ways. Success. */
+	XFER_S_CLOSED,   /* files: `bye`; pipe: bye both ways. Success. */
 	XFER_S_ABORTED,  /* `abort` either way */
 };
 
@@ -227,6 +227,7 @@ struct xfer_seq {
 	enum xfer_state state;
 	bool auth[2];      /* indexed by enum xfer_origin */
 	bool eof[2];       /* pipe */
+	bool bye[2];       /* pipe: both directions ended and all received data written */
 	uint64_t next_id;  /* files: the id the next `file` must carry */
 	uint64_t id;       /* files: the file in flight */
 	uint64_t size;     /* its announced size */

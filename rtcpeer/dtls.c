@@ -39,6 +39,8 @@ struct dtls {
 	uint8_t remote_fp[CERT_FP_LEN];
 	struct datagram queue[DTLS_INPUT_QUEUE];
 	unsigned qhead, qcount;
+	const uint8_t *direct;  /* the datagram being read without a copy, or NULL */
+	size_t direct_len;
 	guint timer;
 	char error[160];
 };
@@ -87,6 +89,12 @@ static ssize_t push_cb(gnutls_transport_ptr_t ptr, const void *buf, size_t len)
 static ssize_t pull_cb(gnutls_transport_ptr_t ptr, void *buf, size_t size)
 {
 	struct dtls *d = ptr;
+	if (d->direct) {
+		size_t n = d->direct_len < size ? d->direct_len : size;
+		memcpy(buf, d->direct, n);
+		d->direct = NULL;
+		return (ssize_t)n;
+	}
 	if (d->qcount == 0) {
 		gnutls_transport_set_errno(d->session, EAGAIN);
 		return -1;
@@ -106,7 +114,7 @@ static int pull_timeout_cb(gnutls_transport_ptr_t ptr, unsigned ms)
 {
 	struct dtls *d = ptr;
 	(void)ms;
-	return d->qcount > 0;
+	return d->direct != NULL || d->qcount > 0;
 }
 
 /* RFC 8122 §5 / RFC 5763 §5: the only check of the peer's identity in WebRTC. No CA, no dates. */
@@ -239,6 +247,14 @@ void dtls_input(struct dtls *d, const uint8_t *buf, size_t len)
 	/* RFC 7983 §7: DTLS records start with a byte in 20..63; anything else is not ours. */
 	if (len == 0 || buf[0] < 20 || buf[0] > 63)
 		return;
+	if (d->state == DTLS_CONNECTED && d->qcount == 0) {
+		/* The steady state: hand the datagram to GnuTLS where it lies. */
+		d->direct = buf;
+		d->direct_len = len;
+		read_records(d);
+		d->direct = NULL;
+		return;
+	}
 	if (d->qcount == DTLS_INPUT_QUEUE) {
 		log_debug(SCOPE, "input queue full, dropping a datagram");
 		return;

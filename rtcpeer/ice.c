@@ -1,5 +1,6 @@
 #include "ice.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct ice {
 	enum ice_state state;
 	int have_remote;
 	int relayed;
+	int loopback;
 	gchar *ufrag, *pwd;
 	char *queued[ICE_MAX_QUEUED_REMOTE];
 	size_t nqueued;
@@ -113,6 +115,15 @@ static const char *cand_type(NiceCandidateType t)
 	return "?";
 }
 
+static int is_loopback(const NiceAddress *a)
+{
+	if (a->s.addr.sa_family == AF_INET)
+		return (ntohl(a->s.ip4.sin_addr.s_addr) >> 24) == 127;
+	if (a->s.addr.sa_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&a->s.ip6.sin6_addr);
+	return 0;
+}
+
 static void on_selected_pair(NiceAgent *agent, guint stream, guint component,
 			     NiceCandidate *local, NiceCandidate *remote, gpointer arg)
 {
@@ -128,6 +139,7 @@ static void on_selected_pair(NiceAgent *agent, guint stream, guint component,
 		 nice_address_get_port(&remote->addr));
 	ice->relayed = local->type == NICE_CANDIDATE_TYPE_RELAYED ||
 		       remote->type == NICE_CANDIDATE_TYPE_RELAYED;
+	ice->loopback = is_loopback(&local->addr) && is_loopback(&remote->addr);
 	log_debug(SCOPE, "selected %s", ice->pair);
 }
 
@@ -339,6 +351,11 @@ int ice_send(struct ice *ice, const uint8_t *buf, size_t len)
 const char *ice_selected_pair(const struct ice *ice)
 {
 	return ice->pair[0] ? ice->pair : NULL;
+}
+
+int ice_loopback(const struct ice *ice)
+{
+	return ice->loopback;
 }
 
 int ice_relayed(const struct ice *ice)

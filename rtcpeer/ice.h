@@ -67,6 +67,9 @@ int ice_send(struct ice *ice, const uint8_t *buf, size_t len);
 const char *ice_selected_pair(const struct ice *ice);
 /* Whether either end of the selected pair is a TURN relay. */
 int ice_relayed(const struct ice *ice);
+/* Whether both ends of the selected pair are loopback addresses (the path never leaves this
+ * host, so its MTU is the loopback interface's). */
+int ice_loopback(const struct ice *ice);
 /* Releases TURN allocations; completion runs on the main loop, ice_free() may follow at once. */
 void ice_close(struct ice *ice);
 void ice_free(struct ice *ice);

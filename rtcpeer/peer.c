@@ -141,7 +141,10 @@ static void start_sctp(struct peer *p)
 {
 	struct sctp_callbacks cb = {sctp_out, sctp_message, sctp_state, sctp_writable, sctp_reset,
 				    p};
-	size_t mtu = p->cfg.sctp_mtu ? p->cfg.sctp_mtu : PEER_SCTP_MTU;
+	size_t mtu = p->cfg.sctp_mtu           ? p->cfg.sctp_mtu
+		     : ice_loopback(p->ice) ? PEER_SCTP_MTU_LOOPBACK
+					    : PEER_SCTP_MTU;
+	log_debug(SCOPE, "SCTP packets of up to %zu bytes", mtu);
 	p->sctp = sctp_new(SCTP_DEFAULT_PORT, p->remote_sctp_port, mtu, &cb);
 	if (!p->sctp || sctp_start(p->sctp) < 0)
 		fail(p, PEER_FAIL_SCTP, "cannot start SCTP");

@@ -26,6 +26,9 @@
 /* The SCTP packet size: 1280 (IPv6 minimum) - 40 IPv6 - 8 UDP - 4 TURN ChannelData
  * - 13 DTLS header - 8 explicit nonce - 16 GCM tag - 19 spare = 1172 (libdatachannel's). */
 #define PEER_SCTP_MTU           1172
+/* When the selected pair is on the loopback interface, no smaller MTU can be on the path: one
+ * SCTP packet per DTLS record of at most 16 KiB (RFC 6347 §4.1.1), less some room. */
+#define PEER_SCTP_MTU_LOOPBACK  16000
 
 enum peer_state { PEER_NEW, PEER_CONNECTING, PEER_CONNECTED, PEER_CLOSED, PEER_FAILED };
 
@@ -42,7 +45,7 @@ enum peer_failure {
 struct peer_config {
 	struct ice_config ice; /* controlling is set by the peer from its role */
 	unsigned timeout_ms;   /* 0: PEER_DEFAULT_TIMEOUT_MS */
-	size_t sctp_mtu;       /* 0: PEER_SCTP_MTU */
+	size_t sctp_mtu;       /* 0: PEER_SCTP_MTU, or PEER_SCTP_MTU_LOOPBACK on loopback */
 };
 
 struct peer_callbacks {

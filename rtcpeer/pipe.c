@@ -23,20 +23,20 @@
 #include "peer.h"
 #include "progress.h"
 #include "util.h"
+#include "xfer.h"
 
-#define PIPE_LABEL       "rtc-pipe.v1"
 #define PIPE_CHUNK       (64 * 1024)
 #define PIPE_HIGH_WATER  (1024 * 1024)
 #define PIPE_OUT_MAX     (1024 * 1024) /* stdout backlog before we pause SCTP */
-#define PIPE_DRAIN_MS    20
-#define PIPE_EOF_MSG     "{\"type\":\"eof\"}"
 
 struct pipe_state {
 	struct session *s;
 	struct dc *dc;
-	guint in_watch, out_watch, drain_timer;
+	guint in_watch, out_watch;
+	struct xfer_seq seq;
 	int in_eof_sent;  /* our direction is over */
 	int out_eof;      /* the peer's direction is over (stdout closed) */
+	int sent_bye, got_bye;
 	uint8_t *out;     /* stdout backlog */
 	size_t out_len, out_off;
 	uint64_t bytes_in, bytes_out;
@@ -46,28 +46,40 @@ struct pipe_state {
 static gboolean on_stdin(gint fd, GIOCondition cond, gpointer arg);
 static gboolean on_stdout(gint fd, GIOCondition cond, gpointer arg);
 
-static void maybe_done(struct pipe_state *p);
-
-static gboolean drain_tick(gpointer arg)
+/* Control messages go through the same order rules as the peer's. */
+static int send_ctl(struct pipe_state *p, json_t *msg)
 {
-	struct pipe_state *p = arg;
-	p->drain_timer = 0;
-	maybe_done(p);
-	return G_SOURCE_REMOVE;
+	struct xfer_msg m;
+	struct xfer_error e;
+	size_t len;
+	char *text = msg ? xfer_dump(msg, &len) : NULL;
+	int rc = -1;
+	if (text && xfer_parse(text, len, &m, &e) == 0) {
+		rc = xfer_seq_text(&p->seq, XFER_LOCAL, &m, &e);
+		xfer_msg_clear(&m);
+	}
+	free(text);
+	if (rc == 0)
+		rc = session_send(p->s, msg);
+	else
+		json_decref(msg);
+	if (rc < 0)
+		session_finish(p->s, EXIT_PEER, "the connection to the peer is gone");
+	return rc;
 }
 
-/* Done when both directions ended and the peer acknowledged all we sent: closing earlier
- * would abort SCTP with our last bytes still in flight. */
+/* Our bye: both directions ended and every byte the peer sent is on stdout. Closing before both
+ * byes could abort SCTP while the peer still holds our data (TRANSFER.md §9). */
 static void maybe_done(struct pipe_state *p)
 {
-	if (!p->in_eof_sent || !p->out_eof || p->out_len > p->out_off)
+	if (!p->in_eof_sent || !p->out_eof || p->out_len > p->out_off || p->sent_bye)
 		return;
-	if (!session_drained(p->s)) {
-		if (!p->drain_timer)
-			p->drain_timer = g_timeout_add(PIPE_DRAIN_MS, drain_tick, p);
+	p->sent_bye = 1;
+	if (send_ctl(p, xfer_build_bye()) < 0)
 		return;
-	}
-	session_finish(p->s, EXIT_OK_, NULL);
+	session_expect_close(p->s); /* from now on the peer may close first */
+	if (p->got_bye)
+		session_finish(p->s, EXIT_OK_, NULL);
 }
 
 static void watch_stdin(struct pipe_state *p, int on)
@@ -84,8 +96,8 @@ static void send_eof(struct pipe_state *p)
 {
 	watch_stdin(p, 0);
 	p->in_eof_sent = 1;
-	if (dc_send(p->dc, 0, (const uint8_t *)PIPE_EOF_MSG, strlen(PIPE_EOF_MSG)) < 0)
-		session_finish(p->s, EXIT_PEER, "cannot send end of stream");
+	if (send_ctl(p, xfer_build_eof()) < 0)
+		return;
 	log_debug("pipe", "stdin done after %llu bytes", (unsigned long long)p->bytes_in);
 	maybe_done(p);
 }
@@ -193,25 +205,47 @@ static void on_data(struct pipe_state *p, const uint8_t *buf, size_t len)
 		queue_out(p, buf, len);
 }
 
-static void on_message(void *arg, int binary, const uint8_t *buf, size_t len)
+static void on_control(struct pipe_state *p, const struct xfer_msg *m)
 {
-	struct pipe_state *p = arg;
-	if (binary) {
-		if (p->out_eof)
-			session_finish(p->s, EXIT_PEER, "the peer sent data after its end of stream");
-		else
-			on_data(p, buf, len);
-		return;
-	}
-	if (len == strlen(PIPE_EOF_MSG) && memcmp(buf, PIPE_EOF_MSG, len) == 0) {
+	switch (m->type) {
+	case XFER_T_EOF:
 		p->out_eof = 1;
 		if (p->out_len == p->out_off)
 			close(STDOUT_FILENO); /* the reader sees EOF now */
 		maybe_done(p);
+		break;
+	case XFER_T_BYE:
+		p->got_bye = 1;
+		if (p->sent_bye)
+			session_finish(p->s, EXIT_OK_, NULL);
+		break;
+	case XFER_T_ABORT:
+		session_finish(p->s, EXIT_PEER, "the peer aborted: %s", m->reason);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_message(void *arg, int binary, const uint8_t *buf, size_t len)
+{
+	struct pipe_state *p = arg;
+	struct xfer_msg m;
+	struct xfer_error e;
+	memset(&m, 0, sizeof(m));
+	if (binary ? xfer_seq_binary(&p->seq, XFER_PEER, len, &e) < 0
+		   : (xfer_parse((const char *)buf, len, &m, &e) < 0 ||
+		      xfer_seq_text(&p->seq, XFER_PEER, &m, &e) < 0)) {
+		xfer_msg_clear(&m);
+		session_send(p->s, xfer_build_abort(e.message));
+		session_finish(p->s, EXIT_PEER, "the peer broke the protocol: %s", e.message);
 		return;
 	}
-	session_finish(p->s, EXIT_PEER, "the peer aborted: %.*s", (int)(len > 200 ? 200 : len),
-		       (const char *)buf);
+	if (binary)
+		on_data(p, buf, len);
+	else
+		on_control(p, &m);
+	xfer_msg_clear(&m);
 }
 
 static void on_ready(void *arg, struct session *s, struct dc *dc)
@@ -220,6 +254,8 @@ static void on_ready(void *arg, struct session *s, struct dc *dc)
 	p->s = s;
 	p->dc = dc;
 	p->start_ns = util_now_ns();
+	xfer_seq_init(&p->seq, XFER_CHANNEL_PIPE, XFER_ROLE_SENDER);
+	p->seq.auth[XFER_LOCAL] = p->seq.auth[XFER_PEER] = true; /* session.c did that part */
 	dc_set_low_water(dc, PIPE_HIGH_WATER / 4);
 	session_event(s, "ready", NULL);
 	watch_stdin(p, 1);
@@ -232,9 +268,7 @@ static void on_cleanup(void *arg, int code)
 	watch_stdin(p, 0);
 	if (p->out_watch)
 		g_source_remove(p->out_watch);
-	if (p->drain_timer)
-		g_source_remove(p->drain_timer);
-	p->out_watch = p->drain_timer = 0;
+	p->out_watch = 0;
 }
 
 int pipe_run(const struct cli *cli, const char *room, const uint8_t *secret)
@@ -249,7 +283,7 @@ int pipe_run(const struct cli *cli, const char *room, const uint8_t *secret)
 	int in_flags = fcntl(STDIN_FILENO, F_GETFL), out_flags = fcntl(STDOUT_FILENO, F_GETFL);
 	fcntl(STDIN_FILENO, F_SETFL, in_flags | O_NONBLOCK);
 	fcntl(STDOUT_FILENO, F_SETFL, out_flags | O_NONBLOCK);
-	struct session_app app = {PIPE_LABEL, -1, on_ready, on_message, on_buffered_low,
+	struct session_app app = {XFER_PIPE_LABEL, -1, on_ready, on_message, on_buffered_low,
 				  on_cleanup, &p};
 	int rc = session_run(cli, room, secret, &app);
 	fcntl(STDIN_FILENO, F_SETFL, in_flags);

@@ -514,6 +514,10 @@ static int create_vhost(struct server *s, const struct signald_config *cfg)
 	vi.ssl_cert_filepath = cfg->tls_cert;
 	vi.ssl_private_key_filepath = cfg->tls_key;
 	vi.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+	/* lws binds an IPv6 socket by default and then ignores an IPv4 address in iface, which
+	 * would expose a --listen 127.0.0.1 server on every interface. */
+	if (cfg->listen_host[0] && !strchr(cfg->listen_host, ':'))
+		vi.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	if (cfg->tls_cert) /* without it lws quietly serves plain text on the vhost */
 		vi.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	s->vhost = lws_create_vhost(s->ctx, &vi);
@@ -577,7 +581,8 @@ int server_run(struct server *s, volatile sig_atomic_t *stop)
 	int v6 = strchr(host, ':') != NULL;
 	uint64_t deadline = 0;
 
-	log_info("server", "listening on %s%s%s:%d (%s://%s%s%s:%d/ws, web root %s)", v6 ? "[" : "",
+	/* Printed at any log level: tests and scripts wait for this line to learn the port. */
+	log_emit(LOG_INFO, "server", "listening on %s%s%s:%d (%s://%s%s%s:%d/ws, web root %s)", v6 ? "[" : "",
 		 host, v6 ? "]" : "", s->port, scheme, v6 ? "[" : "", host, v6 ? "]" : "", s->port,
 		 s->cfg->web_root);
 	for (;;) {

@@ -1115,6 +1115,8 @@ static void assert_seq_same(const struct xfer_seq *a, const struct xfer_seq *b)
 	assert_int_equal(a->auth[1], b->auth[1]);
 	assert_int_equal(a->eof[0], b->eof[0]);
 	assert_int_equal(a->eof[1], b->eof[1]);
+	assert_int_equal(a->bye[0], b->bye[0]);
+	assert_int_equal(a->bye[1], b->bye[1]);
 	assert_int_equal(a->next_id, b->next_id);
 	assert_int_equal(a->id, b->id);
 	assert_int_equal(a->size, b->size);
@@ -1405,8 +1407,8 @@ static void t_seq_pipe(void **state)
 	text_bad(b, XFER_PEER, &m, "file: not used on rtc-pipe.v1");
 	m = msg(XFER_T_DONE, 0, 0);
 	text_bad(b, XFER_PEER, &m, "done: not used on rtc-pipe.v1");
-	m = msg(XFER_T_BYE, 0, 0);
-	text_bad(a, XFER_LOCAL, &m, "bye: not used on rtc-pipe.v1");
+	struct xfer_msg bye = msg(XFER_T_BYE, 0, 0);
+	text_bad(a, XFER_LOCAL, &bye, "bye: before both eofs");
 
 	/* Half-close: A ends, B keeps sending. */
 	text_ok(a, b, &eof);
@@ -1416,6 +1418,12 @@ static void t_seq_pipe(void **state)
 	assert_int_equal(a->state, XFER_S_IDLE);
 	bin_ok(b, a, 100);
 	text_ok(b, a, &eof);
+	/* Both eofs: still open until both sides said bye (the peer may hold unwritten data). */
+	assert_int_equal(a->state, XFER_S_IDLE);
+	text_ok(a, b, &bye);
+	text_bad(b, XFER_PEER, &bye, "bye: sent twice");
+	assert_int_equal(a->state, XFER_S_IDLE);
+	text_ok(b, a, &bye);
 	assert_int_equal(a->state, XFER_S_CLOSED);
 	assert_int_equal(b->state, XFER_S_CLOSED);
 	bin_bad(a, XFER_PEER, 1, "binary: the session is closed");

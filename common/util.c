@@ -60,3 +60,32 @@ int util_ct_equal(const char *a, size_t alen, const char *b, size_t blen)
 		diff |= (unsigned char)(a[i] ^ b[i]);
 	return diff == 0;
 }
+
+void util_quote(char *out, size_t cap, const char *in)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	if (cap == 0)
+		return;
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		/* C1 controls are U+0080..U+009F: UTF-8 0xC2 0x80..0x9F. */
+		int c1 = p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F;
+		if (*p < 0x20 || *p == 0x7F || *p == '\\' || c1) {
+			int n = c1 ? 2 : 1;
+			if (o + 4 * (size_t)n >= cap)
+				break;
+			for (int i = 0; i < n; i++) {
+				out[o++] = '\\';
+				out[o++] = 'x';
+				out[o++] = hex[p[i] >> 4];
+				out[o++] = hex[p[i] & 15];
+			}
+			p += n - 1;
+			continue;
+		}
+		if (o + 1 >= cap)
+			break;
+		out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+}

@@ -17,4 +17,8 @@ uint64_t util_now_ms(void);
 /* Constant-time comparison of two byte strings (length leaks, content does not). */
 int util_ct_equal(const char *a, size_t alen, const char *b, size_t blen);
 
+/* Copies in to out for display, with control characters (C0, DEL, C1) and backslash written
+ * as \xNN: a name from a peer or the file system cannot move the cursor or fake a line. */
+void util_quote(char *out, size_t cap, const char *in);
+
 #endif

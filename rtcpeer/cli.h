@@ -23,7 +23,8 @@
 	X(EXIT_AUTH,         5, "authentication failed (wrong code, or the server tampered)") \
 	X(EXIT_INTEGRITY,    6, "integrity check failed (checksum or size mismatch)")        \
 	X(EXIT_PEER,         7, "the peer aborted or went away")                             \
-	X(EXIT_IO,           8, "local I/O error")
+	X(EXIT_IO,           8, "local I/O error")                                           \
+	X(EXIT_INTERRUPTED, 130, "interrupted (SIGINT or SIGTERM)")
 
 enum rtc_exit {
 #define RTC_X_ENUM(sym, val, text) sym = val,

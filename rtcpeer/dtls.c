@@ -146,6 +146,20 @@ static int verify_cb(gnutls_session_t session)
 
 static gboolean on_timer(gpointer arg);
 
+/* The peer's alert says our certificate is not the one its SDP named: it sees a different
+ * fingerprint for us than we sent, which is the signature of a tampering signaling server. */
+static int peer_refused_cert(struct dtls *d)
+{
+	gnutls_alert_description_t a = gnutls_alert_get(d->session);
+	if (a != GNUTLS_A_BAD_CERTIFICATE && a != GNUTLS_A_CERTIFICATE_UNKNOWN &&
+	    a != GNUTLS_A_UNSUPPORTED_CERTIFICATE)
+		return 0;
+	snprintf(d->error, sizeof(d->error),
+		 "the peer refused our certificate (%s): it was told another fingerprint for us",
+		 gnutls_alert_get_name(a));
+	return 1;
+}
+
 static void arm_timer(struct dtls *d)
 {
 	if (d->timer)
@@ -177,6 +191,8 @@ static void drive_handshake(struct dtls *d)
 		/* Tell the peer now (bad_certificate, handshake_failure...) rather than letting it
 		 * retransmit for 30 s. */
 		gnutls_alert_send_appropriate(d->session, rc);
+		if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED && peer_refused_cert(d))
+			d->auth_failed = 1;
 		if (!d->error[0])
 			snprintf(d->error, sizeof(d->error), "handshake failed: %s",
 				 gnutls_strerror(rc));

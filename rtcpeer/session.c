@@ -15,6 +15,7 @@
 #include "xfer.h"
 
 #define SCOPE "session"
+#define SESSION_LINGER_MS 1000 /* at most, for the last message to be acknowledged */
 
 struct session {
 	const struct cli *cli;
@@ -30,31 +31,47 @@ struct session {
 	int sent_auth, authenticated;
 	int expect_close;
 	int finished, exit_code;
+	guint linger;
+	unsigned linger_ticks;
 	guint sigint, sigterm;
 };
 
 /* ---------------------------------------------------------------- ending */
 
+/* Quits once what we queued for the peer (an abort, a bye) has been acknowledged, or after
+ * SESSION_LINGER_MS: a last word that an immediate SCTP abort would throw away. */
+static gboolean linger_tick(gpointer arg)
+{
+	struct session *s = arg;
+	if (s->linger_ticks++ < SESSION_LINGER_MS / 10 && s->peer && s->dc &&
+	    !peer_drained(s->peer))
+		return G_SOURCE_CONTINUE;
+	s->linger = 0;
+	g_main_loop_quit(s->loop);
+	return G_SOURCE_REMOVE;
+}
+
 void session_finish(struct session *s, int exit_code, const char *fmt, ...)
 {
+	char msg[512] = "";
 	if (s->finished)
 		return;
 	s->finished = 1;
 	s->exit_code = exit_code;
 	if (fmt) {
-		char msg[512];
 		va_list ap;
 		va_start(ap, fmt);
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
-		session_event(s, exit_code == EXIT_OK_ ? "done" : "error",
-			      json_pack("{s:i, s:s}", "code", exit_code, "message", msg));
 		if (exit_code != EXIT_OK_ || !s->cli->quiet)
 			fprintf(stderr, "rtcpeer: %s\n", msg);
 	}
+	session_event(s, exit_code == EXIT_OK_ ? "done" : "error",
+		      json_pack("{s:i, s:s}", "code", exit_code,
+				"message", msg[0] ? msg : rtc_exit_text(exit_code)));
 	if (s->app->cleanup)
 		s->app->cleanup(s->app->arg, exit_code);
-	g_main_loop_quit(s->loop);
+	s->linger = g_timeout_add(10, linger_tick, s);
 }
 
 void session_event(struct session *s, const char *event, json_t *fields)
@@ -98,7 +115,9 @@ const char *session_path(const struct session *s)
 static gboolean on_signal(gpointer arg)
 {
 	struct session *s = arg;
-	session_finish(s, EXIT_FAILURE_, "interrupted");
+	if (s->dc && !s->finished)
+		session_send(s, xfer_build_abort("interrupted"));
+	session_finish(s, EXIT_INTERRUPTED, "interrupted");
 	return G_SOURCE_CONTINUE;
 }
 
@@ -190,15 +209,25 @@ static void dc_low_cb(void *arg, struct dc *dc)
 		s->app->buffered_low(s->app->arg);
 }
 
+/* The peer went away. Before it proved the code, that is most likely our proof failing on its
+ * side (a wrong code, or a server in the middle), so say so. */
+static void closed_early(struct session *s)
+{
+	if (s->expect_close)
+		session_finish(s, EXIT_OK_, NULL);
+	else if (s->sent_auth && !s->authenticated)
+		session_finish(s, EXIT_AUTH, "the peer hung up before proving the code: a wrong "
+					     "code, or the signaling server altered the connection");
+	else
+		session_finish(s, EXIT_PEER, "the peer closed the connection");
+}
+
 static void dc_closed_cb(void *arg, struct dc *dc)
 {
 	struct session *s = arg;
 	(void)dc;
 	s->dc = NULL;
-	if (s->expect_close)
-		session_finish(s, EXIT_OK_, NULL);
-	else
-		session_finish(s, EXIT_PEER, "the peer closed the connection");
+	closed_early(s);
 }
 
 void session_expect_close(struct session *s)
@@ -265,12 +294,15 @@ static void peer_state_cb(void *arg, enum peer_state st)
 			session_finish(s, EXIT_FAILURE_, "cannot open the data channel");
 	} else if ((st == PEER_FAILED || st == PEER_CLOSED) && s->expect_close) {
 		session_finish(s, EXIT_OK_, NULL);
+	} else if (st == PEER_FAILED && s->authenticated) {
+		/* It worked, then stopped answering: the peer died or its network went away. */
+		session_finish(s, EXIT_PEER, "lost the connection to the peer: %s", peer_error(s->peer));
 	} else if (st == PEER_FAILED) {
 		enum peer_failure f = peer_get_failure(s->peer);
 		session_finish(s, exit_for_failure(f), "%s%s", peer_error(s->peer),
 			       f == PEER_FAIL_AUTH ? " (the signaling server may be tampering)" : "");
 	} else if (st == PEER_CLOSED && !s->finished) {
-		session_finish(s, EXIT_PEER, "the connection to the peer closed");
+		closed_early(s);
 	}
 }
 
@@ -405,6 +437,8 @@ int session_run(const struct cli *cli, const char *room, const uint8_t secret[SE
 	else
 		g_main_loop_run(s.loop);
 
+	if (s.linger)
+		g_source_remove(s.linger);
 	if (s.peer) {
 		peer_close(s.peer);
 		/* Let the close flights (SCTP abort, close_notify, TURN release) leave. */

@@ -135,7 +135,9 @@ static void on_file(struct receiver *r, const struct xfer_msg *m)
 		return;
 	}
 	if (!r->cli->force && fstatat(r->dirfd, r->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		fprintf(stderr, "rtcpeer: %s exists; not overwriting it (use --force)\n", r->name);
+		char shown[XFER_NAME_MAX * 4 + 1];
+		util_quote(shown, sizeof(shown), r->name);
+		fprintf(stderr, "rtcpeer: %s exists; not overwriting it (use --force)\n", shown);
 		r->refused++;
 		send_msg(r, xfer_build_reject(m->id, XFER_REJECT_EXISTS));
 		return;

@@ -57,9 +57,11 @@ static int check_files(const struct cli *cli)
 	for (size_t i = 0; i < cli->nargs; i++) {
 		struct stat st;
 		const char *path = cli->args[i], *name = base_name(path);
+		char shown[1024];
+		util_quote(shown, sizeof(shown), path);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			fprintf(stderr, "rtcpeer: %s: %s\n", path,
+			fprintf(stderr, "rtcpeer: %s: %s\n", shown,
 				fd < 0 ? strerror(errno) : "not a regular file");
 			if (fd >= 0)
 				close(fd);
@@ -67,7 +69,7 @@ static int check_files(const struct cli *cli)
 		}
 		close(fd);
 		if (xfer_name_check(name, strlen(name), err, sizeof(err)) != XFER_NAME_OK) {
-			fprintf(stderr, "rtcpeer: %s: the name cannot be sent: %s\n", path, err);
+			fprintf(stderr, "rtcpeer: %s: the name cannot be sent: %s\n", shown, err);
 			return -1;
 		}
 	}
@@ -195,7 +197,8 @@ static void print_summary(struct sender *x)
 
 static void on_verdict(struct sender *x, const struct xfer_msg *m)
 {
-	const char *path = x->cli->args[x->cur];
+	char path[1024];
+	util_quote(path, sizeof(path), x->cli->args[x->cur]);
 	if (m->type == XFER_T_REJECT) {
 		x->refused++;
 		fprintf(stderr, "rtcpeer: the receiver refused %s: %s\n", path,

@@ -201,8 +201,11 @@ struct sigclient *sigclient_new(GMainLoop *loop, const struct sigclient_config *
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
 	info.user = c;
-	/* One loop for libnice and the WebSocket: lws runs on our GLib main loop. */
-	info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	/* One loop for libnice and the WebSocket: lws runs on our GLib main loop. OpenSSL is
+	 * initialised only for wss://: its tables are megabytes of resident memory. */
+	info.options = LWS_SERVER_OPTION_GLIB;
+	if (strncmp(cfg->url, "wss:", 4) == 0)
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.foreign_loops = foreign;
 	info.client_ssl_ca_filepath = cfg->ca_file;
 	c->ctx = lws_create_context(&info);

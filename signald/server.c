@@ -30,6 +30,10 @@
 #define IP_BUCKETS 4096
 /* Messages dropped in a row, in bursts, before a rate-limited client is closed as abusive. */
 #define RATE_ABUSE_BURSTS 10
+/* close_when_quiet(): a pause this long means the client stopped sending; never wait longer
+ * than DRAIN_MAX_MS for one. */
+#define QUIET_US     (100 * 1000)
+#define DRAIN_MAX_MS 2000
 
 enum rx_state { RX_NORMAL, RX_DISCARD_TOO_LARGE };
 
@@ -156,6 +160,17 @@ static int rate_allow(struct client *c)
 	return 1;
 }
 
+/* Closing while the client is still sending leaves unread bytes in our socket, and the kernel
+ * answers them with a reset that destroys the close frame on its way. So a client we drop for
+ * flooding is read and ignored until it pauses (QUIET_US), at most DRAIN_MAX_MS, then closed. */
+static void close_when_quiet(struct client *c, uint16_t code)
+{
+	c->dead = 1;
+	c->quiet_close = code; /* becomes close_code when the timer fires */
+	c->drain_deadline_ms = util_now_ms() + DRAIN_MAX_MS;
+	lws_set_timer_usecs(c->wsi, QUIET_US);
+}
+
 static void on_message(struct client *c, const char *buf, size_t len)
 {
 	struct server *s = c->srv;
@@ -167,8 +182,7 @@ static void on_message(struct client *c, const char *buf, size_t len)
 		if (++c->strikes > RATE_ABUSE_BURSTS * s->cfg->rate_burst) {
 			s->st.closed_abuse++;
 			log_info(SCOPE, "closing %s: kept sending while rate-limited", c->ip);
-			client_close_after_flush(c, CLOSE_POLICY);
-			c->dead = 1;
+			close_when_quiet(c, CLOSE_POLICY);
 			return;
 		}
 		client_error(c, SIG_E_RATE_LIMITED, NULL, NULL);
@@ -246,8 +260,11 @@ static void on_receive(struct client *c, struct lws *wsi, const char *in, size_t
 	int last = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
 	int binary = lws_frame_is_binary(wsi);
 
-	if (c->dead)
+	if (c->dead) {
+		if (c->drain_deadline_ms && util_now_ms() < c->drain_deadline_ms)
+			lws_set_timer_usecs(wsi, QUIET_US); /* still talking: wait for a pause */
 		return;
+	}
 	if (last && c->rx_len == 0 && !binary && len <= c->srv->cfg->max_message_size) {
 		on_message(c, in, len); /* the common case: whole message in one piece, no copy */
 		return;
@@ -411,6 +428,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return write_queue(c);
+	case LWS_CALLBACK_TIMER: /* close_when_quiet(): the client paused, or took too long */
+		if (c->quiet_close)
+			client_close_after_flush(c, c->quiet_close);
+		return 0;
 	case LWS_CALLBACK_CLOSED:
 		client_gone(s, c);
 		return 0;

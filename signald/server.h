@@ -37,7 +37,9 @@ struct client {
 	uint64_t tokens;            /* rate limit bucket, in thousandths of a message */
 	uint64_t refill_ms;
 	unsigned strikes;           /* messages sent while rate-limited, in a row */
+	uint64_t drain_deadline_ms; /* close_when_quiet(): close by then at the latest */
 	uint16_t close_code;        /* close with this once the queue is written */
+	uint16_t quiet_close;       /* close with this once the client pauses */
 	uint8_t established;
 	uint8_t dead;               /* being dropped: queue nothing more */
 	uint8_t rx_state;           /* enum rx_state in server.c */

@@ -341,5 +341,66 @@ async def port_in_use(t):
         blocker.close()
 
 
+def listening_addresses(port):
+    """The local addresses of TCP sockets listening on `port`, from /proc/net/tcp{,6}."""
+    found = []
+    for name, fam in (("/proc/net/tcp", 4), ("/proc/net/tcp6", 6)):
+        try:
+            lines = open(name).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            addr, hexport = f[1].split(":")
+            if int(hexport, 16) == port and f[3] == "0A":  # 0A = LISTEN
+                found.append((fam, addr))
+    return found
+
+
+@test()
+async def listen_binds_only_that_address(t):
+    # A server told to listen on 127.0.0.1 must not be reachable on other interfaces: the
+    # only listening socket on its port is bound to 127.0.0.1 (0100007F in /proc/net/tcp).
+    srv = await t.start()
+    found = listening_addresses(srv.port)
+    check_eq(found, [(4, "0100007F")], f"listening sockets on port {srv.port}")
+
+
+@test()
+async def environment_configures_flags(t):
+    # Every flag has a SIGNALD_* variable; the command line wins over it.
+    srv = await t.start(env={"SIGNALD_MAX_PEERS_PER_ROOM": "2", "SIGNALD_LOG_LEVEL": "debug"})
+    a, b, c = await t.clients_n(srv, 3)
+    room = room_name()
+    await a.join(room)
+    await b.join(room)
+    await c.send({"type": "join", "room": room})
+    await c.expect_error("room-full")
+    check("debug" in srv.stderr_text(), "SIGNALD_LOG_LEVEL=debug gave no debug lines")
+    srv2 = await t.start("--max-peers-per-room", "3", env={"SIGNALD_MAX_PEERS_PER_ROOM": "2"})
+    d, e, f = await t.clients_n(srv2, 3)
+    for x in (d, e, f):
+        await x.join(room)
+
+
+@test()
+async def json_log_format(t):
+    srv = await t.start("--log-format", "json", "--log-level", "debug")
+    c = await t.client(srv)
+    await c.join(room_name())
+    await c.sync()
+    await t.stop(srv)
+    lines = [l for l in srv.stderr_text().splitlines() if l.strip()]
+    check(len(lines) >= 3, f"too few log lines: {lines}")
+    for line in lines:
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            fail(f"--log-format json printed a line that is not JSON: {line!r}")
+        for key in ("ts", "level", "prog", "scope", "msg"):
+            check(key in obj, f"JSON log line lacks {key!r}: {line}")
+    check(any("listening on" in json.loads(l)["msg"] for l in lines), "no readiness line in JSON")
+
+
 if __name__ == "__main__":
     run_tests()

@@ -2,8 +2,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <jansson.h>
 
 enum log_level log_max_level = LOG_INFO;
 static enum log_format log_format = LOG_FMT_TEXT;
@@ -40,25 +43,6 @@ int log_format_parse(const char *s, enum log_format *out)
 	return 0;
 }
 
-/* JSON string escaping for the json log format (RFC 8259 §7); bounded by the output size. */
-static size_t json_escape(char *out, size_t cap, const char *in)
-{
-	size_t o = 0;
-	for (; *in && o + 7 < cap; in++) {
-		unsigned char c = (unsigned char)*in;
-		if (c == '"' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)c;
-		} else if (c < 0x20) {
-			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	out[o] = '\0';
-	return o;
-}
-
 void log_emit(enum log_level level, const char *scope, const char *fmt, ...)
 {
 	char msg[1024], stamp[32];
@@ -76,10 +60,20 @@ void log_emit(enum log_level level, const char *scope, const char *fmt, ...)
 	snprintf(stamp + n, sizeof(stamp) - n, ".%03ldZ", ts.tv_nsec / 1000000);
 
 	if (log_format == LOG_FMT_JSON) {
-		char esc[sizeof(msg) * 2];
-		json_escape(esc, sizeof(esc), msg);
-		fprintf(stderr, "{\"ts\":\"%s\",\"level\":\"%s\",\"prog\":\"%s\",\"scope\":\"%s\",\"msg\":\"%s\"}\n",
-			stamp, level_names[level], log_program, scope, esc);
+		/* A message may hold anything (cut mid-character by the buffer, even): jansson
+		 * refuses invalid UTF-8, so fall back to a placeholder rather than lose the line. */
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ts", stamp, "level",
+				      level_names[level], "prog", log_program, "scope", scope, "msg",
+				      msg);
+		if (!o)
+			o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ts", stamp, "level",
+				      level_names[level], "prog", log_program, "scope", scope, "msg",
+				      "(message not valid UTF-8)");
+		char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		if (line)
+			fprintf(stderr, "%s\n", line);
+		free(line);
+		json_decref(o);
 	} else {
 		fprintf(stderr, "%s %-5s %s[%s] %s\n", stamp, level_names[level], log_program, scope,
 			msg);

@@ -356,30 +356,42 @@ static void client_gone(struct server *s, struct client *c)
 
 /* ---------------------------------------------------------------- HTTP */
 
+static json_t *health_json(const struct server *s)
+{
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "status",
+			 s->shutting_down ? "shutting-down" : "ok", "version", SIGNALD_VERSION,
+			 "protocol", SIG_SUBPROTOCOL, "connections", (json_int_t)s->nclients,
+			 "rooms", (json_int_t)s->rooms.count, "messages_in",
+			 (json_int_t)s->st.messages_in, "deliveries", (json_int_t)s->st.deliveries,
+			 "errors", (json_int_t)s->st.errors, "rate_limited",
+			 (json_int_t)s->st.rate_limited, "dropped_slow",
+			 (json_int_t)s->st.dropped_slow, "refused", (json_int_t)s->st.refused);
+}
+
 static int healthz_begin(struct server *s, struct client *c, struct lws *wsi)
 {
 	unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start,
 					  *end = hdr + sizeof(hdr) - 1;
-	char body[512];
-	int n = snprintf(body, sizeof(body),
-			 "{\"status\":\"%s\",\"version\":\"%s\",\"protocol\":\"%s\","
-			 "\"connections\":%lu,\"rooms\":%zu,\"messages_in\":%llu,"
-			 "\"deliveries\":%llu,\"dropped_slow\":%llu,\"refused\":%llu}\n",
-			 s->shutting_down ? "shutting-down" : "ok", SIGNALD_VERSION,
-			 SIG_SUBPROTOCOL, s->nclients, s->rooms.count,
-			 (unsigned long long)s->st.messages_in,
-			 (unsigned long long)s->st.deliveries,
-			 (unsigned long long)s->st.dropped_slow, (unsigned long long)s->st.refused);
+	json_t *h = health_json(s);
+	char *body = h ? json_dumps(h, JSON_COMPACT) : NULL;
+	json_decref(h);
+	if (!body)
+		return -1;
+	size_t n = strlen(body);
 
 	memset(c, 0, sizeof(*c));
-	c->rx = malloc(LWS_PRE + (size_t)n);
-	if (!c->rx)
+	c->rx = malloc(LWS_PRE + n + 1);
+	if (!c->rx) {
+		free(body);
 		return -1;
-	memcpy(c->rx + LWS_PRE, body, (size_t)n);
-	c->rx_len = (size_t)n;
+	}
+	memcpy(c->rx + LWS_PRE, body, n);
+	c->rx[LWS_PRE + n] = '\n';
+	c->rx_len = n + 1;
+	free(body);
 	if (lws_add_http_common_headers(wsi, s->shutting_down ? HTTP_STATUS_SERVICE_UNAVAILABLE
 							      : HTTP_STATUS_OK,
-					"application/json", (lws_filepos_t)n, &p, end) ||
+					"application/json", (lws_filepos_t)c->rx_len, &p, end) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
 					 (const unsigned char *)"no-store", 8, &p, end) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))

@@ -13,7 +13,7 @@ static const struct opt_def options[] = {
 	{"server", 's', OPT_STRING, "URL", RTCPEER_DEFAULT_SERVER, 0, 0, FIELD(server),
 	 "signaling server (signald), ws:// or wss://"},
 	{"stun", 0, OPT_STRING, "URL", NULL, 0, 0, FIELD(stun),
-	 "STUN server, stun:HOST[:PORT] (adds to what the server suggests)"},
+	 "STUN server, stun:HOST[:PORT] (used before those signald suggests)"},
 	{"turn", 0, OPT_STRING, "URL", NULL, 0, 0, FIELD(turn),
 	 "TURN server, turn:HOST[:PORT][?transport=udp|tcp]"},
 	{"turn-user", 0, OPT_STRING, "NAME", NULL, 0, 0, FIELD(turn_user), "TURN user name"},
@@ -24,13 +24,16 @@ static const struct opt_def options[] = {
 	{"ca", 0, OPT_STRING, "FILE", NULL, 0, 0, FIELD(ca_file),
 	 "trust this CA bundle for a wss:// server"},
 	{"insecure", 0, OPT_FLAG, NULL, NULL, 0, 0, FIELD(insecure),
-	 "accept any certificate from a wss:// server (the transfer stays authenticated)"},
+	 "accept a self-signed certificate from a wss:// server (the transfer stays "
+	 "authenticated end to end)"},
+	{"token", 0, OPT_STRING, "TOKEN", NULL, 0, 0, FIELD(token),
+	 "join token, for a signald started with --token (prefer the environment variable)"},
 	{"output", 'o', OPT_STRING, "DIR", ".", 0, 0, FIELD(output_dir),
 	 "recv: directory to write received files into"},
 	{"force", 'f', OPT_FLAG, NULL, NULL, 0, 0, FIELD(force),
 	 "recv: overwrite existing files"},
 	{"timeout", 't', OPT_UINT, "SECS", "30", 1, 3600, FIELD(timeout),
-	 "give up if the peer is not connected within this time"},
+	 "give up if the connection is not up this long after the peer appeared"},
 	{"bind-addr", 0, OPT_STRING, "ADDR", NULL, 0, 0, FIELD(bind_addr),
 	 "gather host candidates on this local address only"},
 	{"json", 0, OPT_FLAG, NULL, NULL, 0, 0, FIELD(json),
@@ -60,14 +63,14 @@ void cli_print_help(FILE *out)
 	fprintf(out,
 		"Usage: rtcpeer send [OPTION]... FILE...\n"
 		"       rtcpeer recv [OPTION]... CODE\n"
-		"       rtcpeer pipe [OPTION]... CODE\n"
+		"       rtcpeer pipe [OPTION]... [CODE]\n"
 		"\nSend files, or join stdin/stdout of two machines, peer to peer over WebRTC\n"
 		"(ICE, DTLS, SCTP data channels). 'send' prints the CODE the other side types.\n"
 		"'pipe' without a CODE makes one and prints it for the other side.\n"
 		"\nOptions:\n");
 	opt_print_help(out, options, NOPTIONS, "RTCPEER");
 	fprintf(out, "\nExit status:\n");
-#define RTC_X_HELP(sym, val, text) fprintf(out, "  %d  %s\n", val, text);
+#define RTC_X_HELP(sym, val, text) fprintf(out, "  %3d  %s\n", val, text);
 	RTC_EXITS(RTC_X_HELP)
 #undef RTC_X_HELP
 	fprintf(out, "\nSee rtcpeer(1).\n");
@@ -84,11 +87,10 @@ static enum cli_command command_from(const char *s)
 	return CMD_NONE;
 }
 
-/* "stun:host[:port]" / "turn:host[:port][?transport=tcp]" (RFC 7064, RFC 7065). */
-static int parse_server_url(const char *url, struct ice_server *s)
+int cli_parse_ice_url(const char *url, struct ice_server *s)
 {
 	const char *rest;
-	char host[256];
+	char hostport[300];
 	unsigned long port = 3478;
 	memset(s, 0, sizeof(*s));
 	if (strncmp(url, "stun:", 5) == 0) {
@@ -98,24 +100,36 @@ static int parse_server_url(const char *url, struct ice_server *s)
 		s->kind = ICE_SERVER_TURN_UDP;
 		rest = url + 5;
 	} else {
-		return -1;
+		return -1; /* turns: would need TLS in libnice, which RFC 5245 mode lacks */
 	}
 	const char *q = strchr(rest, '?');
-	size_t hp_len = q ? (size_t)(q - rest) : strlen(rest);
+	size_t len = q ? (size_t)(q - rest) : strlen(rest);
 	if (q && s->kind == ICE_SERVER_TURN_UDP && strcmp(q, "?transport=tcp") == 0)
 		s->kind = ICE_SERVER_TURN_TCP;
 	else if (q && strcmp(q, "?transport=udp") != 0)
 		return -1;
-	if (hp_len == 0 || hp_len >= sizeof(host))
+	if (len == 0 || len >= sizeof(hostport))
 		return -1;
-	memcpy(host, rest, hp_len);
-	host[hp_len] = '\0';
-	char *colon = strrchr(host, ':');
-	if (colon && host[0] != '[') {
+	memcpy(hostport, rest, len);
+	hostport[len] = '\0';
+	char *host = hostport, *colon;
+	if (host[0] == '[') { /* [IPv6]:port */
+		char *close = strchr(host, ']');
+		if (!close || (close[1] != '\0' && close[1] != ':'))
+			return -1;
+		*close = '\0';
+		colon = close[1] == ':' ? close + 1 : NULL;
+		host++;
+	} else {
+		colon = strrchr(host, ':');
+	}
+	if (colon) {
 		*colon = '\0';
 		if (opt_parse_ulong(colon + 1, 1, 65535, &port) < 0)
 			return -1;
 	}
+	if (!host[0] || strlen(host) >= sizeof(s->host))
+		return -1;
 	snprintf(s->host, sizeof(s->host), "%s", host);
 	s->port = (uint16_t)port;
 	return 0;
@@ -124,7 +138,7 @@ static int parse_server_url(const char *url, struct ice_server *s)
 static int build_ice(struct cli *c)
 {
 	if (c->stun) {
-		if (parse_server_url(c->stun, &c->ice.servers[c->ice.nservers]) < 0 ||
+		if (cli_parse_ice_url(c->stun, &c->ice.servers[c->ice.nservers]) < 0 ||
 		    c->ice.servers[c->ice.nservers].kind != ICE_SERVER_STUN) {
 			fprintf(stderr, "rtcpeer: --stun '%s': expected stun:HOST[:PORT]\n", c->stun);
 			return -1;
@@ -133,8 +147,9 @@ static int build_ice(struct cli *c)
 	}
 	if (c->turn) {
 		struct ice_server *s = &c->ice.servers[c->ice.nservers];
-		if (parse_server_url(c->turn, s) < 0 || s->kind == ICE_SERVER_STUN) {
-			fprintf(stderr, "rtcpeer: --turn '%s': expected turn:HOST[:PORT]\n", c->turn);
+		if (cli_parse_ice_url(c->turn, s) < 0 || s->kind == ICE_SERVER_STUN) {
+			fprintf(stderr, "rtcpeer: --turn '%s': expected "
+					"turn:HOST[:PORT][?transport=udp|tcp]\n", c->turn);
 			return -1;
 		}
 		snprintf(s->username, sizeof(s->username), "%s", c->turn_user ? c->turn_user : "");
@@ -192,7 +207,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		return 1;
 	}
 	if (c->version) {
-		printf("rtcpeer %s (signaling rtc-signal.v1, transfer rtc-xfer.v1)\n",
+		printf("rtcpeer %s (signaling rtc-signal.v1; rtc-xfer.v1, rtc-pipe.v1)\n",
 		       RTCPEER_VERSION);
 		return 1;
 	}

@@ -24,6 +24,7 @@
 	X(EXIT_INTEGRITY,    6, "integrity check failed (checksum or size mismatch)")        \
 	X(EXIT_PEER,         7, "the peer aborted or went away")                             \
 	X(EXIT_IO,           8, "local I/O error")                                           \
+	X(EXIT_REFUSED,      9, "a file was refused (it exists, or its name is unsafe)")     \
 	X(EXIT_INTERRUPTED, 130, "interrupted (SIGINT or SIGTERM)")
 
 enum rtc_exit {
@@ -44,6 +45,7 @@ struct cli {
 	const char *turn_user;
 	const char *turn_pass;
 	const char *ca_file;
+	const char *token;
 	const char *output_dir;
 	const char *bind_addr;
 	unsigned long timeout;
@@ -63,5 +65,8 @@ struct cli {
 /* 0 to run; 1 when --help/--version was handled; -1 on a usage error (printed). */
 int cli_parse(struct cli *cli, int argc, char **argv);
 void cli_print_help(FILE *out);
+/* "stun:HOST[:PORT]", "turn:HOST[:PORT][?transport=udp|tcp]", HOST may be [IPv6] (RFC 7064,
+ * RFC 7065). Credentials are left empty. Returns 0 or -1. */
+int cli_parse_ice_url(const char *url, struct ice_server *out);
 
 #endif

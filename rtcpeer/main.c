@@ -39,16 +39,14 @@ static int run(const struct cli *cli)
 		}
 		if (cli->command == CMD_SEND)
 			return xfer_send_run(cli, code, room, secret);
-		/* stdout carries the data: the code goes to stderr. */
-		fprintf(stderr, "On the other machine run:\n    rtcpeer pipe %s\n", code);
-		return pipe_run(cli, room, secret);
+		return pipe_run(cli, code, room, secret);
 	}
 	if (auth_code_parse(cli->args[0], room, secret, err, sizeof(err)) < 0) {
 		fprintf(stderr, "rtcpeer: bad code: %s\n", err);
 		return EXIT_USAGE;
 	}
 	return cli->command == CMD_RECV ? xfer_recv_run(cli, room, secret)
-					: pipe_run(cli, room, secret);
+					: pipe_run(cli, NULL, room, secret);
 }
 
 int main(int argc, char **argv)

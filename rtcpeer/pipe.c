@@ -33,6 +33,7 @@ struct pipe_state {
 	struct session *s;
 	struct dc *dc;
 	guint in_watch, out_watch;
+	const char *code; /* we made it (and show it), or NULL */
 	struct xfer_seq seq;
 	int in_eof_sent;  /* our direction is over */
 	int out_eof;      /* the peer's direction is over (stdout closed) */
@@ -77,7 +78,7 @@ static void maybe_done(struct pipe_state *p)
 	p->sent_bye = 1;
 	if (send_ctl(p, xfer_build_bye()) < 0)
 		return;
-	session_expect_close(p->s); /* from now on the peer may close first */
+	session_expect_close(p->s, EXIT_OK_); /* from now on the peer may close first */
 	if (p->got_bye)
 		session_finish(p->s, EXIT_OK_, NULL);
 }
@@ -271,10 +272,22 @@ static void on_cleanup(void *arg, int code)
 	p->out_watch = 0;
 }
 
-int pipe_run(const struct cli *cli, const char *room, const uint8_t *secret)
+/* The side that made the code shows it once it is in the room, so the other side cannot
+ * arrive first. stdout carries the data: the code goes to stderr. */
+static void on_joined(void *arg, struct session *s)
+{
+	struct pipe_state *p = arg;
+	if (!p->code)
+		return;
+	session_event(s, "code", json_pack("{s:s}", "code", p->code));
+	fprintf(stderr, "On the other machine run:\n    rtcpeer pipe %s\n", p->code);
+}
+
+int pipe_run(const struct cli *cli, const char *code, const char *room, const uint8_t *secret)
 {
 	struct pipe_state p;
 	memset(&p, 0, sizeof(p));
+	p.code = code;
 	p.out = malloc(PIPE_OUT_MAX + SCTP_MAX_MESSAGE);
 	if (!p.out)
 		return EXIT_FAILURE_;
@@ -283,8 +296,9 @@ int pipe_run(const struct cli *cli, const char *room, const uint8_t *secret)
 	int in_flags = fcntl(STDIN_FILENO, F_GETFL), out_flags = fcntl(STDOUT_FILENO, F_GETFL);
 	fcntl(STDIN_FILENO, F_SETFL, in_flags | O_NONBLOCK);
 	fcntl(STDOUT_FILENO, F_SETFL, out_flags | O_NONBLOCK);
-	struct session_app app = {XFER_PIPE_LABEL, -1, on_ready, on_message, on_buffered_low,
-				  on_cleanup, &p};
+	/* TRANSFER.md §9: the side that made the code opens the channel. */
+	struct session_app app = {XFER_PIPE_LABEL, code != NULL, code != NULL, on_joined,
+				  on_ready, on_message, on_buffered_low, on_cleanup, &p};
 	int rc = session_run(cli, room, secret, &app);
 	fcntl(STDIN_FILENO, F_SETFL, in_flags);
 	fcntl(STDOUT_FILENO, F_SETFL, out_flags);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "session.h"
 
-int pipe_run(const struct cli *cli, const char *room, const uint8_t *secret);
+/* code: the code we made and must show, or NULL when we were given one. */
+int pipe_run(const struct cli *cli, const char *code, const char *room, const uint8_t *secret);
 
 #endif

@@ -29,7 +29,8 @@ struct session {
 	char remote[SIG_PEER_ID_MAX_LEN + 1]; /* the other peer's signaling id */
 	int offerer;
 	int sent_auth, authenticated;
-	int expect_close;
+	int expect_close, close_code;
+	struct ice_config ice;   /* --stun/--turn, then what signald suggested */
 	int finished, exit_code;
 	guint linger;
 	unsigned linger_ticks;
@@ -214,7 +215,7 @@ static void dc_low_cb(void *arg, struct dc *dc)
 static void closed_early(struct session *s)
 {
 	if (s->expect_close)
-		session_finish(s, EXIT_OK_, NULL);
+		session_finish(s, s->close_code, NULL);
 	else if (s->sent_auth && !s->authenticated)
 		session_finish(s, EXIT_AUTH, "the peer hung up before proving the code: a wrong "
 					     "code, or the signaling server altered the connection");
@@ -230,9 +231,10 @@ static void dc_closed_cb(void *arg, struct dc *dc)
 	closed_early(s);
 }
 
-void session_expect_close(struct session *s)
+void session_expect_close(struct session *s, int exit_code)
 {
 	s->expect_close = 1;
+	s->close_code = exit_code;
 }
 
 static const struct dc_callbacks *dc_cbs(struct session *s)
@@ -293,7 +295,7 @@ static void peer_state_cb(void *arg, enum peer_state st)
 		if (open && !peer_create_channel(s->peer, s->app->label, NULL, dc_cbs(s)))
 			session_finish(s, EXIT_FAILURE_, "cannot open the data channel");
 	} else if ((st == PEER_FAILED || st == PEER_CLOSED) && s->expect_close) {
-		session_finish(s, EXIT_OK_, NULL);
+		session_finish(s, s->close_code, NULL);
 	} else if (st == PEER_FAILED && s->authenticated) {
 		/* It worked, then stopped answering: the peer died or its network went away. */
 		session_finish(s, EXIT_PEER, "lost the connection to the peer: %s", peer_error(s->peer));
@@ -311,7 +313,7 @@ static int create_peer(struct session *s)
 	char err[256];
 	struct peer_config cfg;
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.ice = s->cli->ice;
+	cfg.ice = s->ice;
 	cfg.timeout_ms = (unsigned)s->cli->timeout * 1000;
 	struct peer_callbacks cb = {peer_description_cb, peer_candidate_cb, peer_state_cb,
 				    peer_channel_cb, s};
@@ -325,11 +327,60 @@ static int create_peer(struct session *s)
 
 /* ---------------------------------------------------------------- signaling */
 
+/* RTCIceServer objects from `joined` (PROTOCOL.md §5): {"urls": "..." or [...],
+ * "username"?, "credential"?}. Ours from the command line come first; malformed entries and
+ * schemes we cannot use (turns:, which libnice 0.1.21 cannot do) are skipped. */
+static void add_server_urls(struct session *s, json_t *urls, const char *user, const char *cred)
+{
+	size_t i;
+	json_t *u;
+	json_t *list = json_is_string(urls) ? json_pack("[O]", urls) : json_incref(urls);
+	json_array_foreach(list, i, u) {
+		struct ice_server srv;
+		if (s->ice.nservers >= ICE_MAX_SERVERS)
+			break;
+		if (!json_is_string(u) || cli_parse_ice_url(json_string_value(u), &srv) < 0) {
+			log_debug(SCOPE, "ignoring ICE server %s", json_is_string(u) ? json_string_value(u)
+										   : "(not a string)");
+			continue;
+		}
+		snprintf(srv.username, sizeof(srv.username), "%s", user ? user : "");
+		snprintf(srv.credential, sizeof(srv.credential), "%s", cred ? cred : "");
+		s->ice.servers[s->ice.nservers++] = srv;
+	}
+	json_decref(list);
+}
+
+static void take_ice_servers(struct session *s, json_t *servers)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(servers, i, e) {
+		add_server_urls(s, json_object_get(e, "urls"),
+				json_string_value(json_object_get(e, "username")),
+				json_string_value(json_object_get(e, "credential")));
+	}
+}
+
 static void on_joined(struct session *s, const struct sig_msg *m)
 {
+	size_t present = json_array_size(m->peers);
 	log_debug(SCOPE, "joined the room as %s", m->peer);
 	session_event(s, "joined", NULL);
-	if (json_array_size(m->peers) == 0)
+	take_ice_servers(s, m->ice_servers);
+	if (s->app->creates_room && present > 0) {
+		session_finish(s, EXIT_SIGNALING, "the room of this code is taken; try again");
+		return;
+	}
+	if (!s->app->creates_room && present == 0) {
+		session_finish(s, EXIT_SIGNALING,
+			       "nobody is waiting for this code (mistyped, or the other side has "
+			       "stopped)");
+		return;
+	}
+	if (s->app->joined)
+		s->app->joined(s->app->arg, s);
+	if (present == 0)
 		return; /* we wait: the other peer offers when it joins */
 	const char *other = json_string_value(json_object_get(json_array_get(m->peers, 0), "peer"));
 	if (!other)
@@ -403,7 +454,7 @@ static void sig_connected_cb(void *arg)
 {
 	struct session *s = arg;
 	/* max_peers 2: a third party holding the room id cannot squeeze in (PROTOCOL.md §4). */
-	sigclient_send(s->sig, sig_build_join(s->room, NULL, NULL, 2));
+	sigclient_send(s->sig, sig_build_join(s->room, NULL, s->cli->token, 2));
 }
 
 static void sig_closed_cb(void *arg, const char *reason)
@@ -425,6 +476,7 @@ int session_run(const struct cli *cli, const char *room, const uint8_t secret[SE
 	s.app = app;
 	snprintf(s.room, sizeof(s.room), "%s", room);
 	memcpy(s.secret, secret, SESSION_SECRET_LEN);
+	s.ice = cli->ice;
 	s.loop = g_main_loop_new(NULL, FALSE);
 	s.sigint = g_unix_signal_add(SIGINT, on_signal, &s);
 	s.sigterm = g_unix_signal_add(SIGTERM, on_signal, &s);

@@ -23,6 +23,11 @@ struct session;
 struct session_app {
 	const char *label;  /* data channel label, e.g. "rtc-xfer.v1" */
 	int opens_channel;  /* 1: we open it; 0: the peer does; -1: whoever offered */
+	/* 1: we made the code and wait in an empty room for the peer; 0: we hold a code, so the
+	 * peer must already be there (an empty room means a wrong or stale code). */
+	int creates_room;
+	/* We are in the room (creates_room: time to show the code). May be NULL. */
+	void (*joined)(void *arg, struct session *s);
 	/* Authenticated: the channel is ours to use. */
 	void (*ready)(void *arg, struct session *s, struct dc *dc);
 	/* Messages after the peer's auth message. */
@@ -47,9 +52,9 @@ void session_finish(struct session *s, int exit_code, const char *fmt, ...)
  * members are added to {"event": event} (consumed; may be NULL). */
 void session_event(struct session *s, const char *event, json_t *fields);
 
-/* From now on, the peer closing the connection ends the session successfully (the
- * application got everything it waited for). */
-void session_expect_close(struct session *s);
+/* From now on, the peer closing the connection ends the session with exit_code (the
+ * application got everything it waited for; the code says whether all went well). */
+void session_expect_close(struct session *s, int exit_code);
 /* Sends a control message (consumed) as one text message on the session's channel. */
 int session_send(struct session *s, json_t *json);
 const struct cli *session_cli(const struct session *s);

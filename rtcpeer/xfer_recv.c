@@ -40,6 +40,7 @@ struct receiver {
 	uint64_t total, start_ns;
 	unsigned ok, refused, corrupted;
 	guint bye_timer;
+	int final;                   /* exit code once the sender is done */
 };
 
 #define RECV_BYE_WAIT_MS 3000
@@ -188,7 +189,11 @@ static void on_end(struct receiver *r, const struct xfer_msg *m)
 		v = XFER_VERDICT_IO_ERROR;
 	if (v == XFER_VERDICT_OK) {
 		r->ok++;
-		log_info("recv", "received %s", r->name);
+		if (!r->cli->quiet)
+			fprintf(stderr, "received %s (%llu bytes)\n", r->name,
+				(unsigned long long)r->seq.size);
+		session_event(r->s, "file", json_pack("{s:s, s:I}", "name", r->name, "bytes",
+						      (json_int_t)r->seq.size));
 	} else {
 		if (v == XFER_VERDICT_IO_ERROR)
 			r->refused++;
@@ -206,7 +211,7 @@ static gboolean bye_timeout(gpointer arg)
 {
 	struct receiver *r = arg;
 	r->bye_timer = 0;
-	session_finish(r->s, EXIT_OK_, NULL);
+	session_finish(r->s, r->final, NULL);
 	return G_SOURCE_REMOVE;
 }
 
@@ -252,7 +257,8 @@ static void on_message(void *arg, int binary, const uint8_t *buf, size_t len)
 		send_msg(r, xfer_build_bye());
 		/* The sender closes when it reads our bye; that is the end. Should it not, we
 		 * still stop after a while: we have everything. */
-		session_expect_close(r->s);
+		r->final = r->corrupted ? EXIT_INTEGRITY : r->refused ? EXIT_REFUSED : EXIT_OK_;
+		session_expect_close(r->s, r->final);
 		r->bye_timer = g_timeout_add(RECV_BYE_WAIT_MS, bye_timeout, r);
 		break;
 	case XFER_T_ABORT:
@@ -295,10 +301,9 @@ int xfer_recv_run(const struct cli *cli, const char *room, const uint8_t *secret
 		fprintf(stderr, "rtcpeer: %s: %s\n", cli->output_dir, strerror(errno));
 		return EXIT_IO;
 	}
-	struct session_app app = {XFER_LABEL, 0, on_ready, on_message, NULL, on_cleanup, &r};
+	struct session_app app = {XFER_LABEL, 0, 0, NULL, on_ready, on_message, NULL, on_cleanup,
+				  &r};
 	int rc = session_run(cli, room, secret, &app);
 	close(r.dirfd);
-	if (rc == EXIT_OK_ && (r.corrupted || r.refused))
-		rc = r.corrupted ? EXIT_INTEGRITY : EXIT_IO;
 	return rc;
 }

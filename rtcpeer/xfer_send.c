@@ -32,6 +32,7 @@ struct sender {
 	struct session *s;
 	struct dc *dc;
 	const struct cli *cli;
+	const char *code;
 	struct xfer_seq seq;
 	size_t cur;              /* index into cli->args of the file in flight */
 	int fd;
@@ -124,10 +125,16 @@ static gboolean pump(gpointer arg)
 		ssize_t n = read(x->fd, buf, want);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) { /* shrank under us, or an I/O error: the receiver must not keep it */
+		if (n == 0) { /* shrank under us: end early, the verdict will say "size" */
+			x->pump = 0;
+			finish_file_data(x);
+			return G_SOURCE_REMOVE;
+		}
+		if (n < 0) {
+			char shown[1024];
+			util_quote(shown, sizeof(shown), x->cli->args[x->cur]);
 			session_send(x->s, xfer_build_abort("the sender could not read the file"));
-			session_finish(x->s, EXIT_IO, "%s: %s", x->cli->args[x->cur],
-				       n < 0 ? strerror(errno) : "file shrank while sending");
+			session_finish(x->s, EXIT_IO, "%s: %s", shown, strerror(errno));
 			x->pump = 0;
 			return G_SOURCE_REMOVE;
 		}
@@ -238,7 +245,7 @@ static void on_message(void *arg, int binary, const uint8_t *buf, size_t len)
 		break;
 	case XFER_T_BYE:
 		print_summary(x);
-		session_finish(x->s, x->corrupted ? EXIT_INTEGRITY : x->refused ? EXIT_PEER : EXIT_OK_,
+		session_finish(x->s, x->corrupted ? EXIT_INTEGRITY : x->refused ? EXIT_REFUSED : EXIT_OK_,
 			       NULL);
 		break;
 	case XFER_T_ABORT:
@@ -248,6 +255,16 @@ static void on_message(void *arg, int binary, const uint8_t *buf, size_t len)
 		break;
 	}
 	xfer_msg_clear(&m);
+}
+
+/* In the room: now the receiver can come, so now is the time to show the code. stdout gets
+ * exactly the line to type on the other machine. */
+static void on_joined(void *arg, struct session *s)
+{
+	struct sender *x = arg;
+	session_event(s, "code", json_pack("{s:s}", "code", x->code));
+	printf("rtcpeer recv %s\n", x->code);
+	fflush(stdout);
 }
 
 static void on_ready(void *arg, struct session *s, struct dc *dc)
@@ -288,10 +305,8 @@ int xfer_send_run(const struct cli *cli, const char *code, const char *room,
 	memset(&x, 0, sizeof(x));
 	x.cli = cli;
 	x.fd = -1;
-	/* stdout gets exactly the line to type on the other machine. */
-	printf("rtcpeer recv %s\n", code);
-	fflush(stdout);
-	struct session_app app = {XFER_LABEL, 1, on_ready, on_message, on_buffered_low,
-				  on_cleanup, &x};
+	x.code = code;
+	struct session_app app = {XFER_LABEL, 1, 1, on_joined, on_ready, on_message,
+				  on_buffered_low, on_cleanup, &x};
 	return session_run(cli, room, secret, &app);
 }

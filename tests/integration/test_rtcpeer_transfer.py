@@ -17,7 +17,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from rtctest import (EXIT_IO, EXIT_OK, EXIT_SIGNALING, EXIT_USAGE, MiB, check, check_eq,  # noqa: E402
+from rtctest import (EXIT_IO, EXIT_OK, EXIT_REFUSED, EXIT_SIGNALING, EXIT_USAGE, MiB, check, check_eq,  # noqa: E402
                      check_events, closed_port, event, exit_str, info, listdir, random_file,
                      rtc_test, run_tests, sha256_file, temp_leftovers, write_file)
 
@@ -124,9 +124,9 @@ def existing_file_not_overwritten(env):
     s = env.send([k, n])
     code = s.read_code()
     r = env.recv(code, out)
-    r.expect_exit(EXIT_IO, 30, "receiver refusing to overwrite keep.txt")
+    r.expect_exit(EXIT_REFUSED, 30, "receiver refusing to overwrite keep.txt")
     rc = s.wait(30)
-    check(rc != EXIT_OK, f"sender: expected a non-zero exit (a file was refused), got {exit_str(rc)}")
+    check_eq(rc, EXIT_REFUSED, "sender's exit status when a file was refused")
     info(f"sender exit after the refusal: {exit_str(rc)}")
     with open(os.path.join(out, "keep.txt"), "rb") as f:
         check(f.read() == old, "keep.txt was changed although --force was not given")
@@ -154,7 +154,7 @@ def symlink_at_name_not_followed(env):
     digest = random_file(f, 5000)
     s = env.send([f])
     r = env.recv(s.read_code(), out)
-    r.expect_exit(EXIT_IO, 30, "receiver: a symlink occupies the name")
+    r.expect_exit(EXIT_REFUSED, 30, "receiver: a symlink occupies the name")
     s.wait(30)
     check(os.path.islink(os.path.join(out, "link.txt")), "link.txt is no longer a symlink")
     check(not os.path.exists(victim), "the symlink's target was created (the link was followed)")
@@ -258,6 +258,20 @@ def usage_errors(env):
         p.expect_exit(EXIT_USAGE, 10, what)
         check(p.stderr_text().strip() != "", f"{what}: exit 2 without a message")
         check(p.stdout_text() == "", f"{what}: printed on stdout: {p.stdout_text()!r}")
+
+
+@rtc_test(timeout=60)
+def nobody_waiting_for_code(env):
+    """A code nobody is serving (mistyped, or the sender gave up) fails at once with exit 3,
+    instead of waiting forever in an empty room."""
+    out = env.tmpdir("out")
+    t0 = time.monotonic()
+    r = env.recv("k2fzq7wd3xha-aaaqeayeaudaocajbifqydiob4", out)
+    r.expect_exit(EXIT_SIGNALING, 10, "recv with a code nobody serves")
+    check(time.monotonic() - t0 < 5, "recv took too long to give up on an empty room")
+    check(any("nobody is waiting" in l for l in r.stderr_lines()),
+          f"receiver did not say why; stderr:\n{r.stderr_tail()}")
+    check_eq(listdir(out), [], "output directory")
 
 
 @rtc_test(timeout=60)

@@ -22,6 +22,7 @@ struct side {
 	struct peer *peer;
 	struct side *other;
 	struct dc *dc;
+	void (*second)(void *arg, struct dc *dc); /* takes incoming channels after the first */
 	int tamper;             /* corrupt the fingerprint in descriptions we send */
 	enum peer_state state;
 	int open;
@@ -126,7 +127,10 @@ static const struct dc_callbacks *callbacks_for(struct side *s)
 static void on_channel(void *arg, struct dc *dc)
 {
 	struct side *s = arg;
-	dc_set_callbacks(dc, callbacks_for(s));
+	if (s->second)
+		s->second(s, dc);
+	else
+		dc_set_callbacks(dc, callbacks_for(s));
 }
 
 static void side_new(struct side *s, struct side *other)
@@ -186,6 +190,8 @@ static void send_all(struct side *s)
 	}
 }
 
+static void second_channel(struct side *a, struct side *b);
+
 static void pair_over_ice(void **state)
 {
 	struct side a = {0}, b = {0};
@@ -213,11 +219,93 @@ static void pair_over_ice(void **state)
 	assert_int_equal(a.bad_content, 0);
 	assert_int_equal(b.bad_content, 0);
 	assert_int_equal(a.got_bytes, MSGS * 1000);
+	second_channel(&a, &b);
 
 	peer_close(a.peer);
 	peer_close(b.peer);
 	peer_free(a.peer);
 	peer_free(b.peer);
+}
+
+/* A second channel, unordered and without retransmissions, opened by the other side: the
+ * opener's parity, label, protocol and options arrive intact; closing it resets the stream and
+ * both ends see it closed (RFC 8831 §6.7). */
+struct chan {
+	struct dc *dc;
+	int open, closed;
+	unsigned got;
+};
+
+static void chan_open(void *arg, struct dc *dc)
+{
+	struct chan *c = arg;
+	c->dc = dc;
+	c->open = 1;
+}
+
+static void chan_message(void *arg, struct dc *dc, int binary, const uint8_t *buf, size_t len)
+{
+	(void)dc;
+	(void)binary;
+	(void)buf;
+	(void)len;
+	((struct chan *)arg)->got++;
+}
+
+static void chan_closed(void *arg, struct dc *dc)
+{
+	(void)dc;
+	((struct chan *)arg)->closed = 1;
+}
+
+static struct chan opener, acceptor;
+
+static void accept_second(void *arg, struct dc *dc)
+{
+	static const struct dc_callbacks cb = {chan_open, chan_message, NULL, chan_closed, &acceptor};
+	(void)arg;
+	dc_set_callbacks(dc, &cb);
+}
+
+static int chans_open(struct side *a, struct side *b)
+{
+	(void)a;
+	(void)b;
+	return opener.open && acceptor.open;
+}
+
+static int chans_got(struct side *a, struct side *b)
+{
+	(void)a;
+	(void)b;
+	return acceptor.got == 50;
+}
+
+static int chans_closed(struct side *a, struct side *b)
+{
+	(void)a;
+	(void)b;
+	return opener.closed && acceptor.closed;
+}
+
+static void second_channel(struct side *a, struct side *b)
+{
+	static const struct dc_callbacks cb = {chan_open, chan_message, NULL, chan_closed, &opener};
+	struct dc_opts o = {.unordered = 1, .pr = SCTP_PR_RTX, .pr_value = 0, .protocol = "p1"};
+	memset(&opener, 0, sizeof(opener));
+	memset(&acceptor, 0, sizeof(acceptor));
+	/* a's channel callback hands the new channel to `acceptor` from now on. */
+	a->second = accept_second;
+	assert_non_null(peer_create_channel(b->peer, "unreliable", &o, &cb));
+	assert_int_equal(wait_for(chans_open, a, b), 0);
+	assert_int_equal(dc_id(opener.dc) % 2, 0); /* DTLS client: even ids */
+	assert_string_equal(dc_label(acceptor.dc), "unreliable");
+	assert_string_equal(dc_protocol(acceptor.dc), "p1");
+	for (int i = 0; i < 50; i++)
+		assert_int_equal(dc_send(opener.dc, 0, (const uint8_t *)"x", 1), 0);
+	assert_int_equal(wait_for(chans_got, a, b), 0); /* loopback loses nothing */
+	dc_close(opener.dc);
+	assert_int_equal(wait_for(chans_closed, a, b), 0);
 }
 
 static void tampered_fingerprint_refused(void **state)

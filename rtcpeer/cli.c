@@ -135,6 +135,26 @@ int cli_parse_ice_url(const char *url, struct ice_server *s)
 	return 0;
 }
 
+int cli_code_link(const char *server, const char *code, char *out, size_t cap)
+{
+	const char *scheme, *rest, *dash = strchr(code, '-');
+	if (strncmp(server, "ws://", 5) == 0) {
+		scheme = "http";
+		rest = server + 5;
+	} else if (strncmp(server, "wss://", 6) == 0) {
+		scheme = "https";
+		rest = server + 6;
+	} else {
+		return -1;
+	}
+	size_t host_len = strcspn(rest, "/?#");
+	if (!dash || host_len == 0)
+		return -1;
+	int n = snprintf(out, cap, "%s://%.*s/r/%.*s#%s", scheme, (int)host_len, rest,
+			 (int)(dash - code), code, dash + 1);
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
 static int build_ice(struct cli *c)
 {
 	if (c->stun) {

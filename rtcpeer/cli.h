@@ -68,5 +68,8 @@ void cli_print_help(FILE *out);
 /* "stun:HOST[:PORT]", "turn:HOST[:PORT][?transport=udp|tcp]", HOST may be [IPv6] (RFC 7064,
  * RFC 7065). Credentials are left empty. Returns 0 or -1. */
 int cli_parse_ice_url(const char *url, struct ice_server *out);
+/* The browser link for a code: ws://H:P/ws + "room-secret" -> http://H:P/r/room#secret (wss ->
+ * https). The secret stays in the fragment, which browsers never send. Returns 0 or -1. */
+int cli_code_link(const char *server, const char *code, char *out, size_t cap);
 
 #endif

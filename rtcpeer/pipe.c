@@ -279,8 +279,13 @@ static void on_joined(void *arg, struct session *s)
 	struct pipe_state *p = arg;
 	if (!p->code)
 		return;
-	session_event(s, "code", json_pack("{s:s}", "code", p->code));
+	char link[512];
+	int have_link = cli_code_link(session_cli(s)->server, p->code, link, sizeof(link)) == 0;
+	session_event(s, "code", json_pack("{s:s, s:s}", "code", p->code, "link",
+					   have_link ? link : ""));
 	fprintf(stderr, "On the other machine run:\n    rtcpeer pipe %s\n", p->code);
+	if (have_link)
+		fprintf(stderr, "or open %s in a browser\n", link);
 }
 
 int pipe_run(const struct cli *cli, const char *code, const char *room, const uint8_t *secret)

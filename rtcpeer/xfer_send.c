@@ -262,9 +262,14 @@ static void on_message(void *arg, int binary, const uint8_t *buf, size_t len)
 static void on_joined(void *arg, struct session *s)
 {
 	struct sender *x = arg;
-	session_event(s, "code", json_pack("{s:s}", "code", x->code));
+	char link[512];
+	int have_link = cli_code_link(x->cli->server, x->code, link, sizeof(link)) == 0;
+	session_event(s, "code", json_pack("{s:s, s:s}", "code", x->code, "link",
+					   have_link ? link : ""));
 	printf("rtcpeer recv %s\n", x->code);
 	fflush(stdout);
+	if (have_link && !x->cli->quiet)
+		fprintf(stderr, "or open %s in a browser\n", link);
 }
 
 static void on_ready(void *arg, struct session *s, struct dc *dc)

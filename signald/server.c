@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/resource.h>
 
 #include "log.h"
@@ -412,14 +413,29 @@ static int healthz_write(struct client *c, struct lws *wsi)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/* /r/<room>: a room link (the secret rides in the fragment, which browsers never send). Every
+ * room is the same page; it reads the room from its own URL. */
+static int serve_room_page(struct server *s, struct lws *wsi)
+{
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof(path), "%s/index.html", s->cfg->web_root) >= sizeof(path))
+		return lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL) ? -1 : 0;
+	int n = lws_serve_http_file(wsi, path, "text/html; charset=utf-8", NULL, 0);
+	if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+		return -1;
+	return 0;
+}
+
 static int on_http(struct server *s, struct client *c, struct lws *wsi)
 {
-	char uri[64];
+	char uri[256];
 	if (!c)
 		return -1;
-	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) > 0 &&
-	    strcmp(uri, "/healthz") == 0)
+	int n = lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI);
+	if (n > 0 && strcmp(uri, "/healthz") == 0)
 		return healthz_begin(s, c, wsi);
+	if (n > 3 && strncmp(uri, "/r/", 3) == 0 && sig_room_valid(uri + 3, strlen(uri + 3)))
+		return serve_room_page(s, wsi);
 	return lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL) ? -1 : 0;
 }
 
@@ -530,8 +546,11 @@ static int create_vhost(struct server *s, const struct signald_config *cfg)
 	static struct lws_http_mount mount_health = {
 		.mountpoint = "/healthz", .origin = SIG_SUBPROTOCOL,
 		.origin_protocol = LWSMPRO_CALLBACK, .mountpoint_len = 8};
+	static struct lws_http_mount mount_rooms = {
+		.mount_next = &mount_health, .mountpoint = "/r", .origin = SIG_SUBPROTOCOL,
+		.origin_protocol = LWSMPRO_CALLBACK, .mountpoint_len = 2};
 	static struct lws_http_mount mount_root = {
-		.mount_next = &mount_health, .mountpoint = "/", .def = "index.html",
+		.mount_next = &mount_rooms, .mountpoint = "/", .def = "index.html",
 		.extra_mimetypes = &mime_md,
 		.origin_protocol = LWSMPRO_FILE, .mountpoint_len = 1};
 	struct lws_context_creation_info vi;

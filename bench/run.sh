@@ -87,12 +87,14 @@ busy_jiffies() {
 
 proc_jiffies() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
-# CPU seconds of all children this shell has reaped so far (bash `times`, second line).
+# CPU seconds of reaped children. `times` must run in this shell, not in a $(...) subshell
+# (which has reaped nothing), so it writes a file that awk reads.
 children_cpu() {
-	times | awk 'NR == 2 {
+	times > "$OUT/.times"
+	awk 'NR == 2 {
 		n = split($0, f, " "); s = 0
 		for (i = 1; i <= n; i++) { split(f[i], p, "m"); sub("s", "", p[2]); s += p[1] * 60 + p[2] }
-		print s }'
+		print s }' "$OUT/.times"
 }
 
 # Starts signald, sets SD_PID and SD_PORT. The port comes from the readiness line
@@ -162,7 +164,7 @@ run_scenario() {
 	busy0=$(busy_jiffies)
 	sd0=$(proc_jiffies "$SD_PID")
 	t0=$(date +%s.%N)
-	cc0=$(children_cpu)
+	children_cpu > "$OUT/.cc"; cc0=$(cat "$OUT/.cc")
 	: >"$log"
 	"${PIN_LOAD[@]}" timeout -s TERM "$((limit + 15))" "$SIGLOAD" "$mode" "$@" --timeout "$limit" \
 		--server-pid "$SD_PID" "ws://127.0.0.1:$SD_PORT/ws" >"$log" 2>"$log.err" &
@@ -184,7 +186,7 @@ run_scenario() {
 	wait "$SL_PID"
 	rc=$?
 	SL_PID=
-	cc1=$(children_cpu) # sigload and its workers are reaped now; signald is not yet
+	children_cpu > "$OUT/.cc"; cc1=$(cat "$OUT/.cc") # sigload and its workers are reaped now
 	t1=$(date +%s.%N)
 	sd1=$(proc_jiffies "$SD_PID")
 	busy1=$(busy_jiffies)

@@ -34,6 +34,8 @@ static const struct opt_def options[] = {
 	 "recv: overwrite existing files"},
 	{"timeout", 't', OPT_UINT, "SECS", "30", 1, 3600, FIELD(timeout),
 	 "give up if the connection is not up this long after the peer appeared"},
+	{"mtu", 0, OPT_UINT, "BYTES", "0", 0, 16000, FIELD(mtu),
+	 "largest SCTP packet; 0: 1172 (fits any IPv6 path with TURN), 16000 on loopback"},
 	{"bind-addr", 0, OPT_STRING, "ADDR", NULL, 0, 0, FIELD(bind_addr),
 	 "gather host candidates on this local address only"},
 	{"json", 0, OPT_FLAG, NULL, NULL, 0, 0, FIELD(json),
@@ -201,6 +203,10 @@ static int check_args(struct cli *c)
 	}
 	if (c->command == CMD_PIPE && c->nargs > 1) {
 		fprintf(stderr, "rtcpeer: pipe: give one CODE, or none to make one\n");
+		return -1;
+	}
+	if (c->mtu && c->mtu < 576) { /* RFC 4960 §6.9 needs room for a DATA chunk and headers */
+		fprintf(stderr, "rtcpeer: --mtu must be 0 or 576..16000\n");
 		return -1;
 	}
 	if (c->verbose && c->quiet) {

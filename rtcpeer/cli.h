@@ -49,6 +49,7 @@ struct cli {
 	const char *output_dir;
 	const char *bind_addr;
 	unsigned long timeout;
+	unsigned long mtu;
 	int insecure;
 	int force;
 	int force_relay;

@@ -315,6 +315,7 @@ static int create_peer(struct session *s)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.ice = s->ice;
 	cfg.timeout_ms = (unsigned)s->cli->timeout * 1000;
+	cfg.sctp_mtu = s->cli->mtu;
 	struct peer_callbacks cb = {peer_description_cb, peer_candidate_cb, peer_state_cb,
 				    peer_channel_cb, s};
 	s->peer = peer_new(&cfg, &cb, err, sizeof(err));

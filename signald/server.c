@@ -10,6 +10,7 @@
 #include <string.h>
 #include <limits.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -599,6 +600,9 @@ int server_init(struct server *s, const struct signald_config *cfg)
 						     : (LLL_ERR | LLL_WARN),
 			  lws_log_to_ours);
 	raise_fd_limit();
+	if (access(cfg->web_root, R_OK | X_OK) != 0)
+		log_warn("server", "web root %s: %s; only /healthz, /ws and room links to a missing "
+				   "page will answer (see --web-root)", cfg->web_root, strerror(errno));
 	memset(&ci, 0, sizeof(ci));
 	ci.port = CONTEXT_PORT_NO_LISTEN; /* the vhost listens */
 	ci.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
@@ -634,9 +638,11 @@ int server_run(struct server *s, volatile sig_atomic_t *stop)
 	uint64_t deadline = 0;
 
 	/* Printed at any log level: tests and scripts wait for this line to learn the port. */
-	log_emit(LOG_INFO, "server", "listening on %s%s%s:%d (%s://%s%s%s:%d/ws, web root %s)", v6 ? "[" : "",
-		 host, v6 ? "]" : "", s->port, scheme, v6 ? "[" : "", host, v6 ? "]" : "", s->port,
-		 s->cfg->web_root);
+	const char *web = s->cfg->tls_cert ? "https" : "http";
+	const char *lb = v6 ? "[" : "", *rb = v6 ? "]" : "";
+	log_emit(LOG_INFO, "server", "listening on %s%s%s:%d (page %s://%s%s%s:%d/, WebSocket "
+		 "%s://%s%s%s:%d/ws, web root %s)", lb, host, rb, s->port, web, lb, host, rb,
+		 s->port, scheme, lb, host, rb, s->port, s->cfg->web_root);
 	for (;;) {
 		if (*stop && !s->shutting_down) {
 			begin_shutdown(s);

@@ -6,6 +6,7 @@
 
 #include <libwebsockets.h>
 
+#include "buf.h"
 #include "log.h"
 
 #define SCOPE "sig"
@@ -25,8 +26,7 @@ struct sigclient {
 	int closed;
 	struct qitem *qhead, *qtail;
 	unsigned qcount;
-	char *rx;
-	size_t rx_len, rx_cap;
+	struct buf rx;          /* a fragmented message being reassembled */
 };
 
 static void notify_closed(struct sigclient *c, const char *reason)
@@ -60,27 +60,15 @@ static void on_message(struct sigclient *c, const char *buf, size_t len)
 static int on_receive(struct sigclient *c, struct lws *wsi, const char *in, size_t len)
 {
 	int last = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
-	if (last && c->rx_len == 0) {
+	if (last && c->rx.len == 0) {
 		on_message(c, in, len);
 		return 0;
 	}
-	if (c->rx_len + len > SIGCLIENT_MAX_MESSAGE)
-		return -1;
-	if (c->rx_len + len > c->rx_cap) {
-		size_t cap = c->rx_cap ? c->rx_cap * 2 : 4096;
-		while (cap < c->rx_len + len)
-			cap *= 2;
-		char *p = realloc(c->rx, cap);
-		if (!p)
-			return -1;
-		c->rx = p;
-		c->rx_cap = cap;
-	}
-	memcpy(c->rx + c->rx_len, in, len);
-	c->rx_len += len;
+	if (buf_append(&c->rx, in, len) < 0)
+		return -1; /* over SIGCLIENT_MAX_MESSAGE: a server we will not follow */
 	if (last) {
-		on_message(c, c->rx, c->rx_len);
-		c->rx_len = 0;
+		on_message(c, c->rx.data, c->rx.len);
+		buf_free(&c->rx);
 	}
 	return 0;
 }
@@ -196,6 +184,7 @@ struct sigclient *sigclient_new(GMainLoop *loop, const struct sigclient_config *
 		return NULL;
 	}
 	c->cb = *cb;
+	buf_init(&c->rx, SIGCLIENT_MAX_MESSAGE);
 	lws_set_log_level(log_max_level >= LOG_DEBUG ? (LLL_ERR | LLL_WARN) : 0, lws_log_to_ours);
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
@@ -273,6 +262,6 @@ void sigclient_free(struct sigclient *c)
 		next = q->next;
 		free(q);
 	}
-	free(c->rx);
+	buf_free(&c->rx);
 	free(c);
 }

@@ -194,28 +194,10 @@ static void on_message(struct client *c, const char *buf, size_t len)
 	handle_message(c, buf, len);
 }
 
-static int rx_append(struct client *c, const void *in, size_t len)
-{
-	if (c->rx_len + len > c->rx_cap) {
-		size_t cap = c->rx_cap ? c->rx_cap : RX_CHUNK;
-		while (cap < c->rx_len + len)
-			cap *= 2;
-		char *p = realloc(c->rx, cap);
-		if (!p)
-			return -1;
-		c->rx = p;
-		c->rx_cap = cap;
-	}
-	memcpy(c->rx + c->rx_len, in, len);
-	c->rx_len += len;
-	return 0;
-}
-
 static void rx_reset(struct client *c)
 {
-	free(c->rx);
-	c->rx = NULL;
-	c->rx_len = c->rx_cap = 0;
+	buf_free(&c->rx);
+	c->rx_seen = 0;
 	c->rx_state = RX_NORMAL;
 }
 
@@ -238,21 +220,18 @@ static void close_too_large(struct client *c)
 }
 
 /* Messages are bounded when reassembled, not per frame. Past the bound, the rest of the
- * message is counted and dropped (rx_len keeps counting, rx holds nothing) until its end. */
+ * message is counted (rx_seen) and dropped until its end. */
 static int rx_accept(struct client *c, const char *in, size_t len, int binary)
 {
 	size_t max = c->srv->cfg->max_message_size;
-	if (c->rx_state == RX_NORMAL && c->rx_len + len > max) {
-		free(c->rx);
-		c->rx = NULL;
-		c->rx_cap = 0;
+	c->rx_seen += len;
+	if (c->rx_state == RX_NORMAL && c->rx_seen > max) {
+		buf_free(&c->rx);
 		c->rx_state = RX_DISCARD_TOO_LARGE;
 	}
-	if (c->rx_state != RX_NORMAL || binary) {
-		c->rx_len += len;
-		return c->rx_len > discard_budget(c->srv->cfg) ? -1 : 0;
-	}
-	return rx_append(c, in, len) < 0 ? -2 : 0;
+	if (c->rx_state != RX_NORMAL || binary)
+		return c->rx_seen > discard_budget(c->srv->cfg) ? -1 : 0;
+	return buf_append(&c->rx, in, len) < 0 ? -2 : 0;
 }
 
 /* One fragment of a WebSocket message (lws splits frames at RX_CHUNK, clients split messages
@@ -267,7 +246,7 @@ static void on_receive(struct client *c, struct lws *wsi, const char *in, size_t
 			lws_set_timer_usecs(wsi, QUIET_US); /* still talking: wait for a pause */
 		return;
 	}
-	if (last && c->rx_len == 0 && !binary && len <= c->srv->cfg->max_message_size) {
+	if (last && c->rx_seen == 0 && !binary && len <= c->srv->cfg->max_message_size) {
 		on_message(c, in, len); /* the common case: whole message in one piece, no copy */
 		return;
 	}
@@ -284,14 +263,14 @@ static void on_receive(struct client *c, struct lws *wsi, const char *in, size_t
 	}
 	if (!last)
 		return;
-	if (c->rx_len > c->srv->cfg->max_message_size) {
+	if (c->rx_seen > c->srv->cfg->max_message_size) {
 		rx_reset(c);
 		close_too_large(c);
 	} else if (binary) {
 		rx_reset(c);
 		client_error(c, SIG_E_BAD_JSON, "binary messages are not part of the protocol", NULL);
 	} else {
-		on_message(c, c->rx, c->rx_len);
+		on_message(c, c->rx.data, c->rx.len);
 		rx_reset(c);
 	}
 }
@@ -305,6 +284,7 @@ static void client_arrived(struct server *s, struct client *c, struct lws *wsi)
 	c->srv = s;
 	c->established = 1;
 	c->refill_ms = util_now_ms();
+	buf_init(&c->rx, s->cfg->max_message_size);
 	c->tokens = (uint64_t)s->cfg->rate_burst * 1000;
 	lws_get_peer_simple(wsi, c->ip, sizeof(c->ip));
 	c->next = s->clients;
@@ -339,8 +319,7 @@ static void client_gone(struct server *s, struct client *c)
 		return;
 	handle_departure(c);
 	outq_clear(&c->q);
-	free(c->rx);
-	c->rx = NULL;
+	buf_free(&c->rx);
 	json_decref(c->meta);
 	c->meta = NULL;
 	if (c->ip_counted)
@@ -382,18 +361,18 @@ static int healthz_begin(struct server *s, struct client *c, struct lws *wsi)
 	size_t n = strlen(body);
 
 	memset(c, 0, sizeof(*c));
-	c->rx = malloc(LWS_PRE + n + 1);
-	if (!c->rx) {
+	c->http_body = malloc(LWS_PRE + n + 1);
+	if (!c->http_body) {
 		free(body);
 		return -1;
 	}
-	memcpy(c->rx + LWS_PRE, body, n);
-	c->rx[LWS_PRE + n] = '\n';
-	c->rx_len = n + 1;
+	memcpy(c->http_body + LWS_PRE, body, n);
+	c->http_body[LWS_PRE + n] = '\n';
+	c->http_len = n + 1;
 	free(body);
 	if (lws_add_http_common_headers(wsi, s->shutting_down ? HTTP_STATUS_SERVICE_UNAVAILABLE
 							      : HTTP_STATUS_OK,
-					"application/json", (lws_filepos_t)c->rx_len, &p, end) ||
+					"application/json", (lws_filepos_t)c->http_len, &p, end) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
 					 (const unsigned char *)"no-store", 8, &p, end) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
@@ -404,11 +383,12 @@ static int healthz_begin(struct server *s, struct client *c, struct lws *wsi)
 
 static int healthz_write(struct client *c, struct lws *wsi)
 {
-	if (!c->rx)
+	if (!c->http_body)
 		return 0;
-	int n = lws_write(wsi, (unsigned char *)c->rx + LWS_PRE, c->rx_len, LWS_WRITE_HTTP_FINAL);
-	free(c->rx);
-	c->rx = NULL;
+	int n = lws_write(wsi, (unsigned char *)c->http_body + LWS_PRE, c->http_len,
+			  LWS_WRITE_HTTP_FINAL);
+	free(c->http_body);
+	c->http_body = NULL;
 	if (n < 0)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -467,14 +447,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_HTTP:
 		return on_http(s, c, wsi);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
-		if (c && c->rx)
+		if (c && c->http_body)
 			return healthz_write(c, wsi);
 		break;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 		if (c && !c->established) {
-			free(c->rx);
-			c->rx = NULL;
+			free(c->http_body);
+			c->http_body = NULL;
 		}
 		break;
 	default:

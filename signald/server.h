@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 
+#include "buf.h"
 #include "config.h"
 #include "iptable.h"
 #include "outq.h"
@@ -31,8 +32,10 @@ struct client {
 	struct client *prev, *next; /* all WebSocket clients, for shutdown */
 	struct room *room;          /* NULL when in no room */
 	json_t *meta;               /* owned; the join's metadata */
-	char *rx;                   /* owned; reassembly of a fragmented message, or HTTP body */
-	size_t rx_len, rx_cap;
+	struct buf rx;              /* reassembly of a fragmented message (bounded) */
+	size_t rx_seen;             /* bytes of the current message, kept or discarded */
+	char *http_body;            /* owned; an HTTP answer waiting for WRITEABLE, LWS_PRE first */
+	size_t http_len;
 	struct outq q;
 	uint64_t tokens;            /* rate limit bucket, in thousandths of a message */
 	uint64_t refill_ms;

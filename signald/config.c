@@ -44,6 +44,15 @@ static const struct opt_def options[] = {
 	 FIELD(idle_timeout), "drop a connection silent this long (pinged at half of it)"},
 	{"ice-servers", 0, OPT_STRING, "JSON", "[]", 0, 0, FIELD(ice_servers_text),
 	 "RTCIceServer array sent to clients in 'joined'"},
+	{"stun-url", 0, OPT_STRING, "URLS", NULL, 0, 0, FIELD(stun_urls_text),
+	 "STUN servers for clients, comma-separated stun:HOST[:PORT] URLs"},
+	{"turn-url", 0, OPT_STRING, "URLS", NULL, 0, 0, FIELD(turn_urls_text),
+	 "TURN servers for clients, comma-separated turn:HOST[:PORT][?transport=udp|tcp] URLs"},
+	{"turn-secret", 0, OPT_STRING, "SECRET", NULL, 0, 0, FIELD(turn_secret),
+	 "TURN REST shared secret (coturn static-auth-secret): each join gets credentials "
+	 "(prefer the environment variable)"},
+	{"turn-ttl", 0, OPT_UINT, "SECS", STR(SIGNALD_DEFAULT_TURN_TTL), 60, 604800,
+	 FIELD(turn_ttl), "lifetime of the TURN credentials"},
 	{"token", 0, OPT_STRING, "TOKEN", NULL, 0, 0, FIELD(token),
 	 "require this token in 'join' (prefer the environment variable: argv is public)"},
 	{"log-level", 0, OPT_STRING, "LEVEL", "info", 0, 0, FIELD(log_level_text),
@@ -93,6 +102,27 @@ static int parse_listen(struct signald_config *cfg)
 	return 0;
 }
 
+/* "a,b,c" -> ["a","b","c"], each starting with prefix ("turn" admits turn: and turns:). */
+static int parse_urls(const char *text, const char *prefix, json_t **out)
+{
+	*out = json_array();
+	if (!*out)
+		return -1;
+	if (!text)
+		return 0;
+	const char *p = text;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || n > 255 || strncmp(p, prefix, strlen(prefix)) != 0) {
+			fprintf(stderr, "signald: '%.*s' is not a %s URL\n", (int)n, p, prefix);
+			return -1;
+		}
+		json_array_append_new(*out, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
 static int validate(struct signald_config *cfg)
 {
 	enum log_level level;
@@ -116,6 +146,13 @@ static int validate(struct signald_config *cfg)
 	if (!json_is_array(cfg->ice_servers)) {
 		fprintf(stderr, "signald: --ice-servers: expected a JSON array (%s)\n",
 			cfg->ice_servers ? "not an array" : jerr.text);
+		return -1;
+	}
+	if (parse_urls(cfg->stun_urls_text, "stun:", &cfg->stun_urls) < 0 ||
+	    parse_urls(cfg->turn_urls_text, "turn", &cfg->turn_urls) < 0)
+		return -1;
+	if (json_array_size(cfg->turn_urls) && !cfg->turn_secret) {
+		fprintf(stderr, "signald: --turn-url needs --turn-secret (SIGNALD_TURN_SECRET)\n");
 		return -1;
 	}
 	log_setup("signald", level, format);
@@ -151,5 +188,7 @@ int config_load(struct signald_config *cfg, int argc, char **argv)
 void config_free(struct signald_config *cfg)
 {
 	json_decref(cfg->ice_servers);
-	cfg->ice_servers = NULL;
+	json_decref(cfg->stun_urls);
+	json_decref(cfg->turn_urls);
+	cfg->ice_servers = cfg->stun_urls = cfg->turn_urls = NULL;
 }

@@ -20,6 +20,7 @@
 #define SIGNALD_DEFAULT_QUEUE_BYTES     1048576  /* 16 max-size messages; then it is not reading */
 #define SIGNALD_DEFAULT_IDLE_SECS       60       /* ping after half of it, drop after all of it */
 #define SIGNALD_DEFAULT_SHUTDOWN_MS     3000     /* grace for close frames on SIGTERM */
+#define SIGNALD_DEFAULT_TURN_TTL        3600     /* a credential outlives any call setup */
 
 struct signald_config {
 	const char *listen;
@@ -36,6 +37,10 @@ struct signald_config {
 	unsigned long max_queue_bytes;
 	unsigned long idle_timeout;
 	const char *ice_servers_text;
+	const char *stun_urls_text;   /* comma-separated stun: URLs */
+	const char *turn_urls_text;   /* comma-separated turn: URLs */
+	const char *turn_secret;      /* coturn's static-auth-secret */
+	unsigned long turn_ttl;
 	const char *token;
 	const char *log_level_text;
 	const char *log_format_text;
@@ -46,6 +51,8 @@ struct signald_config {
 	char listen_host[64];
 	int listen_port;
 	json_t *ice_servers;
+	json_t *stun_urls;  /* arrays of strings, possibly empty */
+	json_t *turn_urls;
 };
 
 /* Returns 0 on success, 1 when --help/--version was handled, -1 on a usage error (printed). */

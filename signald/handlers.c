@@ -3,9 +3,11 @@
  * layer (server.c) hands over one complete message; parsing and validation are proto/'s.
  */
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "server.h"
+#include "turncred.h"
 #include "util.h"
 
 #define SCOPE "room"
@@ -110,8 +112,10 @@ static void handle_join(struct client *c, struct sig_msg *m)
 	s->st.joins++;
 	log_debug(SCOPE, "%s joined a room of %u (cap %u)", c->peer_id, r->count, r->cap);
 
-	client_send(c, sig_build_joined(r->id, c->peer_id, peers, s->cfg->ice_servers, r->cap,
-					m->req_id));
+	json_t *ice = turncred_ice_servers(s->cfg, c->peer_id, time(NULL));
+	client_send(c, sig_build_joined(r->id, c->peer_id, peers, ice ? ice : s->cfg->ice_servers,
+					r->cap, m->req_id));
+	json_decref(ice);
 	json_decref(peers);
 	broadcast(s, r, c, sig_build_peer_joined(c->peer_id, c->meta));
 }

@@ -6,6 +6,7 @@ Run: /usr/bin/python3 tests/integration/test_protocol.py PATH/TO/signald [TEST_N
 
 import asyncio
 import json
+import time
 import os
 import sys
 
@@ -573,6 +574,36 @@ async def token_ignored_when_not_configured(t):
     srv = await t.start()
     c = await t.client(srv)
     await c.join(room_name(), token="anything")
+
+
+@test()
+async def ephemeral_turn_credentials(t):
+    # TURN REST API: username "<expiry>:<peer id>", credential base64(HMAC-SHA1(secret, user));
+    # the secret itself never reaches a client.
+    import base64, hashlib, hmac
+    secret = "s3cr3t-shared-with-coturn"
+    srv = await t.start("--stun-url", "stun:192.0.2.7:3478,stun:192.0.2.8",
+                        "--turn-url", "turn:192.0.2.7:3478,turn:192.0.2.7:3478?transport=tcp",
+                        "--turn-ttl", "600", env={"SIGNALD_TURN_SECRET": secret})
+    c = await t.client(srv)
+    before = int(time.time())
+    j = await c.join(room_name())
+    after = int(time.time())
+    servers = j["ice_servers"]
+    check_eq(servers[0], {"urls": ["stun:192.0.2.7:3478", "stun:192.0.2.8"]}, "STUN entry")
+    turn = servers[1]
+    check_eq(turn["urls"], ["turn:192.0.2.7:3478", "turn:192.0.2.7:3478?transport=tcp"], "TURN urls")
+    expiry, peer = turn["username"].split(":", 1)
+    check_eq(peer, j["peer"], "the credential names the peer it was issued to")
+    check(before + 600 <= int(expiry) <= after + 600, f"expiry {expiry} not now+600")
+    want = base64.b64encode(hmac.new(secret.encode(), turn["username"].encode(), hashlib.sha1).digest()).decode()
+    check_eq(turn["credential"], want, "credential = base64(HMAC-SHA1(secret, username))")
+    check(secret not in json.dumps(j), "the shared secret leaked into joined")
+    check(secret not in srv.stderr_text(), "the shared secret was logged")
+    # each peer gets its own credentials
+    d = await t.client(srv)
+    j2 = await d.join(room_name())
+    check(j2["ice_servers"][1]["username"] != turn["username"], "two peers share a username")
 
 
 if __name__ == "__main__":

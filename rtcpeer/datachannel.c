@@ -312,6 +312,13 @@ static void on_open_msg(struct dcmgr *m, uint16_t sid, const struct dcep_open *o
 		sctp_reset_stream(m->sctp, sid);
 		return;
 	}
+	/* Labels are strings to us: no NUL inside ("a\0b" would compare as "a"), bounded. */
+	if (op->label_len > DC_LABEL_MAX || op->protocol_len > DC_LABEL_MAX ||
+	    memchr(op->label, 0, op->label_len) || memchr(op->protocol, 0, op->protocol_len)) {
+		log_warn(SCOPE, "peer opened stream %u with a bad label; resetting", sid);
+		sctp_reset_stream(m->sctp, sid);
+		return;
+	}
 	struct dc *dc = dc_alloc(m, sid, (const char *)op->label, op->label_len,
 				 (const char *)op->protocol, op->protocol_len);
 	if (!dc)
@@ -441,6 +448,11 @@ const char *dc_protocol(const struct dc *dc)
 uint16_t dc_id(const struct dc *dc)
 {
 	return dc->sid;
+}
+
+int dc_reliable_ordered(const struct dc *dc)
+{
+	return dc->channel_type == DCEP_RELIABLE;
 }
 
 enum dc_state dc_get_state(const struct dc *dc)

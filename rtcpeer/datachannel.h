@@ -75,6 +75,8 @@ const char *dc_label(const struct dc *dc);
 const char *dc_protocol(const struct dc *dc);
 uint16_t dc_id(const struct dc *dc);
 enum dc_state dc_get_state(const struct dc *dc);
+/* Whether the channel is reliable and ordered (DCEP channel type 0x00). */
+int dc_reliable_ordered(const struct dc *dc);
 size_t dc_max_message(const struct dc *dc);
 
 #endif

@@ -35,6 +35,8 @@ struct pipe_state {
 	guint in_watch, out_watch;
 	const char *code; /* we made it (and show it), or NULL */
 	struct xfer_seq seq;
+	size_t chunk;     /* bytes per message (the peer's max-message-size may be lower) */
+	int done;         /* cleaned up: nothing may re-arm a watch */
 	int in_eof_sent;  /* our direction is over */
 	int out_eof;      /* the peer's direction is over (stdout closed) */
 	int sent_bye, got_bye;
@@ -108,7 +110,7 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer arg)
 	struct pipe_state *p = arg;
 	static uint8_t buf[PIPE_CHUNK];
 	(void)cond;
-	ssize_t n = read(fd, buf, sizeof(buf));
+	ssize_t n = read(fd, buf, p->chunk);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return G_SOURCE_CONTINUE;
 	if (n < 0) {
@@ -134,7 +136,20 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer arg)
 
 static void on_buffered_low(void *arg)
 {
-	watch_stdin(arg, 1);
+	struct pipe_state *p = arg;
+	if (!p->done)
+		watch_stdin(p, 1);
+}
+
+/* The reader sees EOF; fd 1 stays taken (by /dev/null), so no socket opened later can land
+ * on it and receive what was meant for stdout. */
+static void end_stdout(void)
+{
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDOUT_FILENO);
+		close(fd);
+	}
 }
 
 /* ---------------------------------------------------------------- stdout */
@@ -167,7 +182,7 @@ static gboolean on_stdout(gint fd, GIOCondition cond, gpointer arg)
 	p->out_watch = 0;
 	session_pause_reading(p->s, 0);
 	if (p->out_eof)
-		close(STDOUT_FILENO);
+		end_stdout();
 	maybe_done(p);
 	return G_SOURCE_REMOVE;
 }
@@ -212,7 +227,7 @@ static void on_control(struct pipe_state *p, const struct xfer_msg *m)
 	case XFER_T_EOF:
 		p->out_eof = 1;
 		if (p->out_len == p->out_off)
-			close(STDOUT_FILENO); /* the reader sees EOF now */
+			end_stdout(); /* the reader sees EOF now */
 		maybe_done(p);
 		break;
 	case XFER_T_BYE:
@@ -256,6 +271,9 @@ static void on_ready(void *arg, struct session *s, struct dc *dc)
 	p->dc = dc;
 	p->start_ns = util_now_ns();
 	xfer_seq_init(&p->seq, XFER_CHANNEL_PIPE, XFER_ROLE_SENDER);
+	p->chunk = PIPE_CHUNK;
+	if (dc_max_message(dc) && dc_max_message(dc) < p->chunk)
+		p->chunk = dc_max_message(dc);
 	p->seq.auth[XFER_LOCAL] = p->seq.auth[XFER_PEER] = true; /* session.c did that part */
 	dc_set_low_water(dc, PIPE_HIGH_WATER / 4);
 	session_event(s, "ready", NULL);
@@ -266,6 +284,7 @@ static void on_cleanup(void *arg, int code)
 {
 	struct pipe_state *p = arg;
 	(void)code;
+	p->done = 1;
 	watch_stdin(p, 0);
 	if (p->out_watch)
 		g_source_remove(p->out_watch);

@@ -30,6 +30,7 @@ struct session {
 	int offerer;
 	int sent_auth, authenticated;
 	int expect_close, close_code;
+	int joined;
 	struct ice_config ice;   /* --stun/--turn, then what signald suggested */
 	int finished, exit_code;
 	guint linger;
@@ -183,6 +184,8 @@ int session_send(struct session *s, json_t *json)
 static void dc_open_cb(void *arg, struct dc *dc)
 {
 	struct session *s = arg;
+	if (s->dc && s->dc != dc)
+		return;
 	s->dc = dc;
 	if (!s->sent_auth && send_auth(s) < 0)
 		session_finish(s, EXIT_FAILURE_, "cannot send the authentication message");
@@ -191,8 +194,7 @@ static void dc_open_cb(void *arg, struct dc *dc)
 static void dc_message_cb(void *arg, struct dc *dc, int binary, const uint8_t *buf, size_t len)
 {
 	struct session *s = arg;
-	(void)dc;
-	if (s->finished)
+	if (s->finished || dc != s->dc)
 		return;
 	if (!s->authenticated) {
 		check_auth(s, binary, buf, len);
@@ -205,7 +207,8 @@ static void dc_message_cb(void *arg, struct dc *dc, int binary, const uint8_t *b
 static void dc_low_cb(void *arg, struct dc *dc)
 {
 	struct session *s = arg;
-	(void)dc;
+	if (s->finished || dc != s->dc)
+		return;
 	if (s->authenticated && s->app->buffered_low)
 		s->app->buffered_low(s->app->arg);
 }
@@ -226,7 +229,8 @@ static void closed_early(struct session *s)
 static void dc_closed_cb(void *arg, struct dc *dc)
 {
 	struct session *s = arg;
-	(void)dc;
+	if (dc != s->dc)
+		return;
 	s->dc = NULL;
 	closed_early(s);
 }
@@ -244,11 +248,16 @@ static const struct dc_callbacks *dc_cbs(struct session *s)
 	return &cb;
 }
 
+/* TRANSFER.md §5.1: the one channel of a session is reliable and ordered, with our label and
+ * no sub-protocol. Anything else is closed: an unordered or lossy channel would reorder or drop
+ * file or pipe bytes. */
 static void peer_channel_cb(void *arg, struct dc *dc)
 {
 	struct session *s = arg;
-	if (strcmp(dc_label(dc), s->app->label) != 0 || s->dc) {
-		log_warn(SCOPE, "ignoring an unexpected data channel '%s'", dc_label(dc));
+	if (s->dc || strcmp(dc_label(dc), s->app->label) != 0 || dc_protocol(dc)[0] != '\0' ||
+	    !dc_reliable_ordered(dc)) {
+		log_warn(SCOPE, "closing an unexpected data channel (label, options or a second one)");
+		dc_close(dc);
 		return;
 	}
 	dc_set_callbacks(dc, dc_cbs(s));
@@ -366,6 +375,9 @@ static void take_ice_servers(struct session *s, json_t *servers)
 static void on_joined(struct session *s, const struct sig_msg *m)
 {
 	size_t present = json_array_size(m->peers);
+	if (s->joined)
+		return; /* one join per session; a second joined is a confused (or hostile) server */
+	s->joined = 1;
 	log_debug(SCOPE, "joined the room as %s", m->peer);
 	session_event(s, "joined", NULL);
 	take_ice_servers(s, m->ice_servers);
@@ -399,6 +411,8 @@ static void on_remote_description(struct session *s, const struct sig_msg *m)
 	if (strcmp(m->from, s->remote) != 0 && s->remote[0])
 		return;
 	if (m->type == SIG_T_OFFER && !s->peer) {
+		if (!s->joined)
+			return;
 		snprintf(s->remote, sizeof(s->remote), "%s", m->from);
 		if (create_peer(s) < 0)
 			return;
@@ -423,6 +437,8 @@ static void on_server_error(struct session *s, const struct sig_msg *m)
 static void sig_message_cb(void *arg, const struct sig_msg *m)
 {
 	struct session *s = arg;
+	if (s->finished)
+		return;
 	switch (m->type) {
 	case SIG_T_JOINED:
 		on_joined(s, m);

@@ -78,17 +78,23 @@ static void drop_temp(struct receiver *r)
 	progress_finish(&r->prog);
 }
 
+/* ".rtcpeer-<80 random bits>.part": unpredictable, so a peer cannot aim a file name at it. */
+static void temp_name(char *out, size_t cap)
+{
+	uint8_t rnd[10];
+	char b32[20];
+	util_random(rnd, sizeof(rnd));
+	util_base32(b32, rnd, sizeof(rnd));
+	snprintf(out, cap, ".rtcpeer-%s.part", b32);
+}
+
 static int open_temp(struct receiver *r)
 {
 	r->fd = openat(r->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
 	if (r->fd >= 0)
 		return 0;
 	for (int tries = 0; tries < 16 && r->fd < 0; tries++) { /* no O_TMPFILE here */
-		uint8_t rnd[10];
-		char b32[20];
-		util_random(rnd, sizeof(rnd));
-		util_base32(b32, rnd, sizeof(rnd));
-		snprintf(r->tmpname, sizeof(r->tmpname), ".rtcpeer-%s.part", b32);
+		temp_name(r->tmpname, sizeof(r->tmpname));
 		r->fd = openat(r->dirfd, r->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 		if (r->fd < 0 && errno != EEXIST)
 			break;
@@ -104,8 +110,12 @@ static int publish(struct receiver *r)
 {
 	char proc[64];
 	if (r->tmpname[0]) {
-		if (r->cli->force)
-			return renameat(r->dirfd, r->tmpname, r->dirfd, r->name);
+		if (r->cli->force) {
+			int rc = renameat(r->dirfd, r->tmpname, r->dirfd, r->name);
+			if (rc == 0)
+				r->tmpname[0] = '\0';
+			return rc;
+		}
 		if (linkat(r->dirfd, r->tmpname, r->dirfd, r->name, 0) < 0)
 			return -1;
 		unlinkat(r->dirfd, r->tmpname, 0);
@@ -115,12 +125,22 @@ static int publish(struct receiver *r)
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", r->fd);
 	if (!r->cli->force)
 		return linkat(AT_FDCWD, proc, r->dirfd, r->name, AT_SYMLINK_FOLLOW);
-	/* --force: link under a fresh hidden name, then rename over the old file atomically. */
-	snprintf(r->tmpname, sizeof(r->tmpname), ".rtcpeer-%d.part", (int)getpid());
-	unlinkat(r->dirfd, r->tmpname, 0);
-	if (linkat(AT_FDCWD, proc, r->dirfd, r->tmpname, AT_SYMLINK_FOLLOW) < 0)
+	/* --force: link under a fresh random hidden name (never one the peer could have chosen
+	 * and never an existing one: linkat fails on EEXIST), then rename over atomically. */
+	for (int tries = 0; tries < 16; tries++) {
+		temp_name(r->tmpname, sizeof(r->tmpname));
+		if (linkat(AT_FDCWD, proc, r->dirfd, r->tmpname, AT_SYMLINK_FOLLOW) == 0)
+			break;
+		r->tmpname[0] = '\0';
+		if (errno != EEXIST)
+			return -1;
+	}
+	if (!r->tmpname[0])
 		return -1;
-	return renameat(r->dirfd, r->tmpname, r->dirfd, r->name);
+	int rc = renameat(r->dirfd, r->tmpname, r->dirfd, r->name);
+	if (rc == 0)
+		r->tmpname[0] = '\0'; /* the name is the file's now: drop_temp must not unlink it */
+	return rc;
 }
 
 /* ---------------------------------------------------------------- protocol */

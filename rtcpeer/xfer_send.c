@@ -39,6 +39,7 @@ struct sender {
 	uint64_t size, sent;
 	gnutls_hash_hd_t hash;
 	guint pump;
+	size_t chunk;            /* bytes per message: 64 KiB, or less if the peer says so */
 	struct progress prog;
 	uint64_t total, start_ns;
 	unsigned ok, refused, corrupted;
@@ -116,7 +117,7 @@ static gboolean pump(gpointer arg)
 	struct sender *x = arg;
 	static uint8_t buf[SEND_CHUNK];
 	while (dc_buffered(x->dc) < SEND_HIGH_WATER) {
-		size_t want = x->size - x->sent < SEND_CHUNK ? (size_t)(x->size - x->sent) : SEND_CHUNK;
+		size_t want = x->size - x->sent < x->chunk ? (size_t)(x->size - x->sent) : x->chunk;
 		if (want == 0) {
 			x->pump = 0;
 			finish_file_data(x);
@@ -279,6 +280,10 @@ static void on_ready(void *arg, struct session *s, struct dc *dc)
 	x->dc = dc;
 	x->start_ns = util_now_ns();
 	dc_set_low_water(dc, SEND_LOW_WATER);
+	/* RFC 8841 §6: never more per message than the peer's a=max-message-size (0: none). */
+	x->chunk = SEND_CHUNK;
+	if (dc_max_message(dc) && dc_max_message(dc) < x->chunk)
+		x->chunk = dc_max_message(dc);
 	xfer_seq_init(&x->seq, XFER_CHANNEL_FILES, XFER_ROLE_SENDER);
 	x->seq.auth[XFER_LOCAL] = x->seq.auth[XFER_PEER] = true; /* session.c did that part */
 	next_file(x);

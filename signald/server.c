@@ -173,25 +173,38 @@ static void close_when_quiet(struct client *c, uint16_t code)
 	lws_set_timer_usecs(c->wsi, QUIET_US);
 }
 
-static void on_message(struct client *c, const char *buf, size_t len)
+/* Every complete message, text or binary, passes the rate limit before any work or answer. */
+static int rate_gate(struct client *c)
 {
 	struct server *s = c->srv;
 	s->st.messages_in++;
-	if (!rate_allow(c)) {
-		s->st.rate_limited++;
-		/* Each dropped message is answered; a client that ignores ten bursts' worth of
-		 * answers in a row is not a confused client but a flood. */
-		if (++c->strikes > RATE_ABUSE_BURSTS * s->cfg->rate_burst) {
-			s->st.closed_abuse++;
-			log_info(SCOPE, "closing %s: kept sending while rate-limited", c->ip);
-			close_when_quiet(c, CLOSE_POLICY);
-			return;
-		}
-		client_error(c, SIG_E_RATE_LIMITED, NULL, NULL);
-		return;
+	if (rate_allow(c)) {
+		c->strikes = 0;
+		return 1;
 	}
-	c->strikes = 0;
-	handle_message(c, buf, len);
+	s->st.rate_limited++;
+	/* Each dropped message is answered; a client that ignores ten bursts' worth of answers in
+	 * a row is not a confused client but a flood. */
+	if (++c->strikes > RATE_ABUSE_BURSTS * s->cfg->rate_burst) {
+		s->st.closed_abuse++;
+		log_info(SCOPE, "closing %s: kept sending while rate-limited", c->ip);
+		close_when_quiet(c, CLOSE_POLICY);
+		return 0;
+	}
+	client_error(c, SIG_E_RATE_LIMITED, NULL, NULL);
+	return 0;
+}
+
+static void on_message(struct client *c, const char *buf, size_t len)
+{
+	if (rate_gate(c))
+		handle_message(c, buf, len);
+}
+
+static void on_binary(struct client *c)
+{
+	if (rate_gate(c))
+		client_error(c, SIG_E_BAD_JSON, "binary messages are not part of the protocol", NULL);
 }
 
 static void rx_reset(struct client *c)
@@ -268,7 +281,7 @@ static void on_receive(struct client *c, struct lws *wsi, const char *in, size_t
 		close_too_large(c);
 	} else if (binary) {
 		rx_reset(c);
-		client_error(c, SIG_E_BAD_JSON, "binary messages are not part of the protocol", NULL);
+		on_binary(c);
 	} else {
 		on_message(c, c->rx.data, c->rx.len);
 		rx_reset(c);

@@ -411,6 +411,21 @@ async def rate_limited_burst_of_20_stays_open(t):
     await rate_burst(t, 20)
 
 
+@test(timeout=20)
+async def binary_messages_are_rate_limited(t):
+    # Binary frames are errors, but they cost the server an answer each: they pass the same
+    # rate limit as text, so 20 at once with a burst of 5 get rate-limited answers.
+    srv = await t.start("--rate-limit", "5", "--rate-burst", "5")
+    c = await t.client(srv)
+    for _ in range(20):
+        await c.ws.send(b"\x00")
+    codes = []
+    for _ in range(20):
+        codes.append((await c.recv())["code"])
+    check_eq(codes.count("bad-json"), 5, f"binary frames answered before the limit: {codes}")
+    check_eq(codes.count("rate-limited"), 15, f"binary frames over the limit: {codes}")
+
+
 @test(timeout=25)
 async def rate_limit_ignored_closes_1008(t):
     srv = await t.start("--rate-limit", "5", "--rate-burst", "5")

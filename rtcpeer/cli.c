@@ -38,6 +38,8 @@ static const struct opt_def options[] = {
 	 "largest SCTP packet; 0: 1172 (fits any IPv6 path with TURN), 16000 on loopback"},
 	{"bind-addr", 0, OPT_STRING, "ADDR", NULL, 0, 0, FIELD(bind_addr),
 	 "gather host candidates on this local address only"},
+	{"timing", 0, OPT_FLAG, NULL, NULL, 0, 0, FIELD(timing),
+	 "at the end, when each step completed: signaling, gathering, ICE, DTLS, SCTP, first byte"},
 	{"json", 0, OPT_FLAG, NULL, NULL, 0, 0, FIELD(json),
 	 "machine-readable events on stderr, one JSON object per line"},
 	{"verbose", 'v', OPT_FLAG, NULL, NULL, 0, 0, FIELD(verbose), "debug logging on stderr"},

@@ -56,6 +56,7 @@ struct cli {
 	int verbose;
 	int quiet;
 	int json;
+	int timing;
 	int help;
 	int version;
 	const char *args[RTCPEER_MAX_FILES];

@@ -65,6 +65,10 @@ int ice_add_remote_candidate(struct ice *ice, const char *candidate);
 int ice_send(struct ice *ice, const uint8_t *buf, size_t len);
 /* "host 127.0.0.1:5000 -> srflx 192.0.2.1:6000" once a pair is selected, else NULL. */
 const char *ice_selected_pair(const struct ice *ice);
+/* Candidate types of the selected pair ("host", "srflx", "prflx", "relay"; "" before). */
+const char *ice_pair_type(const struct ice *ice, int remote);
+/* Monotonic time local gathering finished, or 0. */
+uint64_t ice_gathered_ns(const struct ice *ice);
 /* Whether either end of the selected pair is a TURN relay. */
 int ice_relayed(const struct ice *ice);
 /* Whether both ends of the selected pair are loopback addresses (the path never leaves this

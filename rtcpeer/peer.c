@@ -40,6 +40,7 @@ struct peer {
 	struct early early[PEER_EARLY_DATAGRAMS];
 	size_t nearly;
 	guint timeout;
+	struct peer_timing timing;
 };
 
 const char *peer_state_name(enum peer_state state)
@@ -124,6 +125,7 @@ static void sctp_state(void *arg, enum sctp_state st)
 	struct peer *p = arg;
 	if (st == SCTP_CONNECTED) {
 		struct dcmgr_callbacks cb = {on_channel, p};
+		p->timing.sctp = util_now_ns();
 		p->dcmgr = dcmgr_new(p->sctp, p->dtls_client, p->remote_max_message, &cb);
 		if (!p->dcmgr) {
 			fail(p, PEER_FAIL_SCTP, "out of memory");
@@ -170,6 +172,7 @@ static void dtls_state_cb(void *arg, enum dtls_state st)
 	struct peer *p = arg;
 	char msg[200];
 	if (st == DTLS_CONNECTED) {
+		p->timing.dtls = util_now_ns();
 		start_sctp(p);
 	} else if (st == DTLS_FAILED) {
 		snprintf(msg, sizeof(msg), "DTLS: %s", dtls_last_error(p->dtls));
@@ -218,6 +221,7 @@ static void ice_state_cb(void *arg, enum ice_state st)
 	struct peer *p = arg;
 	if ((st == ICE_CONNECTED || st == ICE_COMPLETED) && !p->ice_up) {
 		p->ice_up = 1;
+		p->timing.ice = util_now_ns();
 		log_debug(SCOPE, "ICE up: %s", ice_selected_pair(p->ice) ? ice_selected_pair(p->ice)
 									  : "?");
 		if (p->dtls)
@@ -397,6 +401,7 @@ struct peer *peer_new(const struct peer_config *cfg, const struct peer_callbacks
 	}
 	p->cfg = *cfg;
 	p->cb = *cb;
+	p->timing.created = util_now_ns();
 	p->local = calloc(1, sizeof(*p->local));
 	p->remote = calloc(1, sizeof(*p->remote));
 	if (!p->local || !p->remote) {
@@ -461,6 +466,17 @@ void peer_free(struct peer *p)
 	free(p->local);
 	free(p->remote);
 	free(p);
+}
+
+void peer_get_timing(const struct peer *p, struct peer_timing *t)
+{
+	*t = p->timing;
+	t->gathered = p->ice ? ice_gathered_ns(p->ice) : 0;
+}
+
+const char *peer_pair_type(const struct peer *p, int remote)
+{
+	return p->ice ? ice_pair_type(p->ice, remote) : "";
 }
 
 enum peer_state peer_get_state(const struct peer *p)

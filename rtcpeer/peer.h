@@ -80,6 +80,14 @@ int peer_drained(struct peer *p);
 void peer_close(struct peer *p);
 void peer_free(struct peer *p);
 
+/* Monotonic times (util_now_ns) each layer came up, 0 if it has not. */
+struct peer_timing {
+	uint64_t created, gathered, ice, dtls, sctp;
+};
+void peer_get_timing(const struct peer *p, struct peer_timing *t);
+/* The selected pair's candidate types, e.g. "srflx" (remote = 0: ours). */
+const char *peer_pair_type(const struct peer *p, int remote);
+
 enum peer_state peer_get_state(const struct peer *p);
 enum peer_failure peer_get_failure(const struct peer *p);
 const char *peer_error(const struct peer *p);

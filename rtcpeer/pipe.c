@@ -127,6 +127,7 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer arg)
 		return G_SOURCE_CONTINUE;
 	}
 	p->bytes_in += (uint64_t)n;
+	session_mark_data(p->s);
 	if (dc_buffered(p->dc) > PIPE_HIGH_WATER) {
 		p->in_watch = 0; /* resumed by the buffered-low callback */
 		return G_SOURCE_REMOVE;

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "peer.h"
 #include "sigclient.h"
+#include "util.h"
 #include "xfer.h"
 
 #define SCOPE "session"
@@ -31,6 +32,8 @@ struct session {
 	int sent_auth, authenticated;
 	int expect_close, close_code;
 	int joined;
+	uint64_t t_start, t_signaling, t_joined, t_auth, t_first_byte;
+	char path[160];
 	struct ice_config ice;   /* --stun/--turn, then what signald suggested */
 	int finished, exit_code;
 	guint linger;
@@ -39,6 +42,8 @@ struct session {
 };
 
 /* ---------------------------------------------------------------- ending */
+
+static void report_timing(struct session *s);
 
 /* Quits once what we queued for the peer (an abort, a bye) has been acknowledged, or after
  * SESSION_LINGER_MS: a last word that an immediate SCTP abort would throw away. */
@@ -68,6 +73,7 @@ void session_finish(struct session *s, int exit_code, const char *fmt, ...)
 		if (exit_code != EXIT_OK_ || !s->cli->quiet)
 			fprintf(stderr, "rtcpeer: %s\n", msg);
 	}
+	report_timing(s);
 	session_event(s, exit_code == EXIT_OK_ ? "done" : "error",
 		      json_pack("{s:i, s:s}", "code", exit_code,
 				"message", msg[0] ? msg : rtc_exit_text(exit_code)));
@@ -109,9 +115,54 @@ int session_drained(struct session *s)
 	return s->peer ? peer_drained(s->peer) : 1;
 }
 
-const char *session_path(const struct session *s)
+/* "direct (udp host -> host)" / "relayed (udp relay -> srflx)": what a user asks first. */
+const char *session_path(struct session *s)
 {
-	return s->peer && peer_relayed(s->peer) ? "relayed" : "direct";
+	const char *pair = s->peer ? peer_selected_pair(s->peer) : NULL;
+	const char *how = s->peer && peer_relayed(s->peer) ? "relayed" : "direct";
+	if (!pair)
+		return how;
+	snprintf(s->path, sizeof(s->path), "%s (%.3s %s -> %s)", how, pair,
+		 peer_pair_type(s->peer, 0), peer_pair_type(s->peer, 1));
+	return s->path;
+}
+
+void session_mark_data(struct session *s)
+{
+	if (!s->t_first_byte)
+		s->t_first_byte = util_now_ns();
+}
+
+static double ms_since(const struct session *s, uint64_t t)
+{
+	return t ? (double)(t - s->t_start) / 1e6 : -1;
+}
+
+/* --timing and the timing event: when each step completed, in ms from the start. */
+static void report_timing(struct session *s)
+{
+	struct peer_timing pt = {0};
+	if (s->peer)
+		peer_get_timing(s->peer, &pt);
+	double v[] = {ms_since(s, s->t_signaling), ms_since(s, s->t_joined),
+		      ms_since(s, pt.created),     ms_since(s, pt.gathered),
+		      ms_since(s, pt.ice),         ms_since(s, pt.dtls),
+		      ms_since(s, pt.sctp),        ms_since(s, s->t_auth),
+		      ms_since(s, s->t_first_byte)};
+	static const char *const names[] = {"signaling", "joined", "peer", "gathered", "ice",
+					    "dtls", "sctp", "authenticated", "first_byte"};
+	json_t *o = json_object();
+	for (size_t i = 0; o && i < sizeof(v) / sizeof(v[0]); i++)
+		if (v[i] >= 0)
+			json_object_set_new(o, names[i], json_real(v[i]));
+	if (s->cli->timing) {
+		fprintf(stderr, "timing (ms from start):");
+		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+			if (v[i] >= 0)
+				fprintf(stderr, " %s %.1f", names[i], v[i]);
+		fputc('\n', stderr);
+	}
+	session_event(s, "timing", o);
 }
 
 static gboolean on_signal(gpointer arg)
@@ -167,6 +218,7 @@ static void check_auth(struct session *s, int binary, const uint8_t *buf, size_t
 		return;
 	}
 	s->authenticated = 1;
+	s->t_auth = util_now_ns();
 	session_event(s, "authenticated", NULL);
 	log_debug(SCOPE, "peer authenticated");
 	sigclient_close(s->sig); /* the rest is peer to peer */
@@ -200,6 +252,8 @@ static void dc_message_cb(void *arg, struct dc *dc, int binary, const uint8_t *b
 		check_auth(s, binary, buf, len);
 		return;
 	}
+	if (binary)
+		session_mark_data(s);
 	if (s->app->message)
 		s->app->message(s->app->arg, binary, buf, len);
 }
@@ -298,7 +352,9 @@ static void peer_state_cb(void *arg, enum peer_state st)
 	if (st == PEER_CONNECTED) {
 		const char *pair = peer_selected_pair(s->peer);
 		session_event(s, "connected",
-			      json_pack("{s:s, s:s}", "path", session_path(s), "pair", pair ? pair : ""));
+			      json_pack("{s:s, s:s, s:s, s:s, s:b}", "path", session_path(s), "pair",
+					pair ? pair : "", "local", peer_pair_type(s->peer, 0), "remote",
+					peer_pair_type(s->peer, 1), "relayed", peer_relayed(s->peer)));
 		log_info(SCOPE, "connected (%s: %s)", session_path(s), pair ? pair : "?");
 		int open = s->app->opens_channel < 0 ? s->offerer : s->app->opens_channel;
 		if (open && !peer_create_channel(s->peer, s->app->label, NULL, dc_cbs(s)))
@@ -378,6 +434,7 @@ static void on_joined(struct session *s, const struct sig_msg *m)
 	if (s->joined)
 		return; /* one join per session; a second joined is a confused (or hostile) server */
 	s->joined = 1;
+	s->t_joined = util_now_ns();
 	log_debug(SCOPE, "joined the room as %s", m->peer);
 	session_event(s, "joined", NULL);
 	take_ice_servers(s, m->ice_servers);
@@ -470,6 +527,7 @@ static void sig_message_cb(void *arg, const struct sig_msg *m)
 static void sig_connected_cb(void *arg)
 {
 	struct session *s = arg;
+	s->t_signaling = util_now_ns();
 	/* max_peers 2: a third party holding the room id cannot squeeze in (PROTOCOL.md §4). */
 	sigclient_send(s->sig, sig_build_join(s->room, NULL, s->cli->token, 2));
 }
@@ -491,6 +549,7 @@ int session_run(const struct cli *cli, const char *room, const uint8_t secret[SE
 	memset(&s, 0, sizeof(s));
 	s.cli = cli;
 	s.app = app;
+	s.t_start = util_now_ns();
 	snprintf(s.room, sizeof(s.room), "%s", room);
 	memcpy(s.secret, secret, SESSION_SECRET_LEN);
 	s.ice = cli->ice;

@@ -62,7 +62,9 @@ const struct cli *session_cli(const struct session *s);
 void session_pause_reading(struct session *s, int paused);
 /* 1 when the peer acknowledged everything we sent. */
 int session_drained(struct session *s);
-/* "direct" or "relayed", for the final line. */
-const char *session_path(const struct session *s);
+/* "direct (udp srflx -> srflx)" or "relayed (...)", for the final line. */
+const char *session_path(struct session *s);
+/* The first application byte went out or came in (for --timing). */
+void session_mark_data(struct session *s);
 
 #endif

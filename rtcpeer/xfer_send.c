@@ -147,6 +147,7 @@ static gboolean pump(gpointer arg)
 		}
 		x->sent += (uint64_t)n;
 		x->total += (uint64_t)n;
+		session_mark_data(x->s);
 		progress_update(&x->prog, x->sent);
 	}
 	x->pump = 0; /* the buffered-low callback resumes */

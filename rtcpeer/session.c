@@ -127,6 +127,11 @@ const char *session_path(struct session *s)
 	return s->path;
 }
 
+const char *session_route(const struct session *s)
+{
+	return s->peer && peer_relayed(s->peer) ? "relayed" : "direct";
+}
+
 void session_mark_data(struct session *s)
 {
 	if (!s->t_first_byte)
@@ -352,7 +357,7 @@ static void peer_state_cb(void *arg, enum peer_state st)
 	if (st == PEER_CONNECTED) {
 		const char *pair = peer_selected_pair(s->peer);
 		session_event(s, "connected",
-			      json_pack("{s:s, s:s, s:s, s:s, s:b}", "path", session_path(s), "pair",
+			      json_pack("{s:s, s:s, s:s, s:s, s:b}", "path", session_route(s), "pair",
 					pair ? pair : "", "local", peer_pair_type(s->peer, 0), "remote",
 					peer_pair_type(s->peer, 1), "relayed", peer_relayed(s->peer)));
 		log_info(SCOPE, "connected (%s: %s)", session_path(s), pair ? pair : "?");

@@ -64,6 +64,8 @@ void session_pause_reading(struct session *s, int paused);
 int session_drained(struct session *s);
 /* "direct (udp srflx -> srflx)" or "relayed (...)", for the final line. */
 const char *session_path(struct session *s);
+/* "direct" or "relayed": the machine-readable form, for --json. */
+const char *session_route(const struct session *s);
 /* The first application byte went out or came in (for --timing). */
 void session_mark_data(struct session *s);
 

@@ -244,7 +244,7 @@ static void print_summary(struct receiver *r)
 			secs > 0 ? (double)r->total / secs / 1e6 : 0.0, session_path(r->s));
 	session_event(r->s, "summary",
 		      json_pack("{s:i, s:I, s:f, s:s}", "files", r->ok, "bytes", (json_int_t)r->total,
-				"seconds", secs, "path", session_path(r->s)));
+				"seconds", secs, "path", session_route(r->s)));
 }
 
 static void on_message(void *arg, int binary, const uint8_t *buf, size_t len)

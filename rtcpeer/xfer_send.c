@@ -201,7 +201,7 @@ static void print_summary(struct sender *x)
 			secs, secs > 0 ? (double)x->total / secs / 1e6 : 0.0, session_path(x->s));
 	session_event(x->s, "summary",
 		      json_pack("{s:i, s:I, s:f, s:s}", "files", x->ok, "bytes", (json_int_t)x->total,
-				"seconds", secs, "path", session_path(x->s)));
+				"seconds", secs, "path", session_route(x->s)));
 }
 
 static void on_verdict(struct sender *x, const struct xfer_msg *m)

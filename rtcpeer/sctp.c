@@ -75,6 +75,14 @@ static int conn_output(void *addr, void *buf, size_t len, uint8_t tos, uint8_t s
 	(void)set_df;
 	if (!is_live(s) || !s->cb.send)
 		return -1;
+	/* CRC32c offload is on (global_acquire): usrsctp neither computes nor checks the
+	 * checksum, so we compute it for every outgoing packet. Browsers' SCTP verifies it and
+	 * drops packets without one (RFC 9260 §6.8; the header's checksum is bytes 8..11). */
+	if (len >= 12) {
+		uint32_t *crc = (uint32_t *)buf + 2;
+		*crc = 0;
+		*crc = usrsctp_crc32c(buf, len);
+	}
 	/* Dropping is fine (SCTP retransmits); an error tells usrsctp the path is gone. */
 	return s->cb.send(s->cb.arg, buf, len) < 0 ? -1 : 0;
 }
@@ -121,7 +129,8 @@ static void global_acquire(void)
 	if (!usrsctp_ready) {
 		usrsctp_init_nothreads(0, conn_output,
 				       log_max_level >= LOG_DEBUG ? usrsctp_log : NULL);
-		/* DTLS authenticates every packet; the CRC is computed for outgoing packets only. */
+		/* DTLS authenticates every packet, so checking the CRC of incoming ones is wasted
+		 * work; outgoing ones still get it, in conn_output (peers check it). */
 		usrsctp_enable_crc32c_offload();
 		global_settings();
 		usrsctp_ready = 1;

@@ -510,7 +510,9 @@ static void sig_message_cb(void *arg, const struct sig_msg *m)
 			snprintf(s->remote, sizeof(s->remote), "%s", m->peer);
 		break;
 	case SIG_T_PEER_LEFT:
-		if (strcmp(m->peer, s->remote) == 0 && !s->authenticated)
+		/* A peer that verified us leaves signaling at once, possibly before its own auth
+		 * message reaches us: once our channel is open, leaving signaling is not leaving. */
+		if (strcmp(m->peer, s->remote) == 0 && !s->authenticated && !s->dc)
 			session_finish(s, EXIT_PEER, "the peer left before the transfer began");
 		break;
 	case SIG_T_OFFER:

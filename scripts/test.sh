@@ -6,6 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh
+scripts/browser-deps.sh
 jobs=$(nproc)
 
 echo "== gcc, -Werror" >&2

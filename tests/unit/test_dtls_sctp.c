@@ -17,6 +17,8 @@
 #include "dtls.h"
 #include "sctp.h"
 
+#include <usrsctp.h>
+
 #define WAIT_MS 10000
 
 struct side {
@@ -78,9 +80,28 @@ static void on_sctp_state(void *arg, enum sctp_state st)
 	((struct side *)arg)->sctp_state = st;
 }
 
+/* Every SCTP packet must carry a valid CRC32c (RFC 9260 §6.8): usrsctp's checksum offload
+ * leaves it to sctp.c, and browsers drop packets without one. */
+static unsigned bad_crc, packets;
+
+static void check_crc(const uint8_t *buf, size_t len)
+{
+	uint8_t copy[65536];
+	uint32_t stored;
+	if (len < 12 || len > sizeof(copy))
+		return;
+	memcpy(copy, buf, len);
+	memcpy(&stored, copy + 8, 4);
+	memset(copy + 8, 0, 4);
+	packets++;
+	if (usrsctp_crc32c(copy, len) != stored)
+		bad_crc++;
+}
+
 static void on_record(void *arg, const uint8_t *buf, size_t len)
 {
 	struct side *s = arg;
+	check_crc(buf, len);
 	if (s->sctp)
 		sctp_input(s->sctp, buf, len);
 }
@@ -191,6 +212,8 @@ static void pair_exchanges_data(void **state)
 	assert_memory_equal(b.got->data + 100 * sizeof(msg), big, 200 * 1024);
 	assert_int_equal(a.messages, 100);
 	assert_int_equal(a.last_ppid, 51);
+	assert_true(packets > 100);
+	assert_int_equal(bad_crc, 0);
 	free(big);
 	side_free(&a);
 	side_free(&b);

@@ -1,0 +1,54 @@
+#!/bin/sh
+# Installs what the real-browser tests (tests/browser/) need: Debian's Chromium, iproute2 (network
+# namespaces), Node.js + npm only if there is no node/npm at all, and playwright-core (the version
+# pinned in tests/browser/package-lock.json) into tests/browser/node_modules. No browser is ever
+# downloaded (no `playwright install`): the tests drive /usr/bin/chromium.
+# Idempotent and quiet: prints nothing and touches nothing when everything is already there.
+# Root, or sudo otherwise (for apt only).
+set -eu
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	SUDO="none"
+fi
+
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+missing=""
+for p in chromium iproute2; do
+	installed "$p" || missing="$missing $p"
+done
+# node and npm may come from elsewhere (e.g. NodeSource's nodejs, which bundles npm and conflicts
+# with Debian's npm package): ask for Debian's only when the command is missing.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+
+if [ -n "$missing" ]; then
+	if [ "$SUDO" = none ]; then
+		echo "browser-deps.sh: need root or sudo to install:$missing" >&2
+		exit 1
+	fi
+	echo "browser-deps.sh: installing:$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq >/dev/null
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# playwright-core, exactly as locked. Skip npm when the installed copy already matches the lock.
+dir=tests/browser
+want=$(sed -n '/"node_modules\/playwright-core"/,/}/s/.*"version": *"\([^"]*\)".*/\1/p' \
+	"$dir/package-lock.json" | head -n 1)
+have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' \
+	"$dir/node_modules/playwright-core/package.json" 2>/dev/null | head -n 1 || true)
+if [ -z "$want" ] || [ "$have" != "$want" ]; then
+	echo "browser-deps.sh: npm ci in $dir (playwright-core ${want:-?})" >&2
+	(cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund \
+		--loglevel=error >/dev/null)
+fi

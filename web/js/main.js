@@ -1,0 +1,409 @@
+/*
+ * main.js - entry point: reads the address (/, /r/<room>#<secret>, /#<room>-<secret>), runs
+ * one Session, connects it to the UI, and exposes window.rtcTest for automated tests:
+ *
+ *   rtcTest.state()          phase: home | signaling | waiting | connecting | authenticating |
+ *                            ready | sending | receiving | piping | finishing | done | failed
+ *   rtcTest.info()           {phase, maker, mode, role, label, room, code, error, path, ...}
+ *   rtcTest.events           [{type, t (ms since load), ...}] every session event, in order
+ *   rtcTest.received         [{name, size, sha256 (hex), url (blob: URL), blob}] verified files
+ *   rtcTest.texts            [string] lines received on the pipe (without "\n")
+ *   rtcTest.sendFiles(files) queue File objects and send them; resolves with per-file results
+ *                            [{name, size, ok, reason, sha256?}] once the receiver said bye
+ *   rtcTest.sendText(str)    send str as is on the pipe (add "\n" for a line); false if closed
+ *   rtcTest.endText()        send eof on the pipe (the session ends after both byes)
+ *   rtcTest.create(mode)     make a code as the UI buttons do ('send' | 'pipe'); resolves with
+ *                            it once this page waits in the room (use it only then)
+ *   rtcTest.join(code)       use a code or link as the form does
+ *   rtcTest.selfCheck()      SHA-256/HMAC/code self-test (selftest.js); resolves {ok, checks}
+ */
+import { generateCode, parseCode, codeFromLocation, codeLink, CodeError } from './code.js';
+import { Session } from './session.js';
+import { defaultServerUrl } from './signal.js';
+import { FileSender, FileReceiver } from './xfer.js';
+import { Pipe } from './pipe.js';
+import { XFER_LABEL, PIPE_LABEL, nameProblem } from './wire.js';
+import { UI, formatBytes } from './ui.js';
+import { selfCheck } from './selftest.js';
+import { authSelfCheck } from './auth.js';
+import { warmUp, usingWorker } from './hashsink.js';
+
+const t0 = performance.now();
+const params = new URLSearchParams(location.search);
+const serverUrl = params.get('server') || defaultServerUrl(location);
+const token = params.get('token') || undefined;
+
+const S = {
+	session: null,
+	maker: false,
+	mode: null,          /* maker: 'send' | 'pipe'; joiner: from the channel */
+	code: null,
+	room: null,
+	error: null,
+	pendingFiles: [],    /* picked before the session is ready */
+	skipped: [],         /* files whose names cannot be sent */
+	sendWanted: false,
+	sender: null,
+	pipe: null,
+	batch: [],           /* resolvers of sendFiles() calls */
+	inRoom: [],          /* [resolve, reject] of create() calls, until we are in the room */
+	share: null,         /* [link, command] of the code we made */
+};
+
+const test = {
+	events: [],
+	received: [],
+	texts: [],
+	state: () => (S.session ? S.session.phase : 'home'),
+	info: () => ({
+		phase: test.state(), maker: S.maker, mode: S.mode, room: S.room, code: S.maker ? S.code : null,
+		role: S.session && S.session.role, label: S.session && S.session.label,
+		authenticated: !!(S.session && S.session.authenticated), error: S.error,
+		path: S.session && S.session.path ? S.session.path.text : null, server: serverUrl,
+		webcrypto: !!(globalThis.crypto && crypto.subtle), hashWorker: usingWorker(),
+	}),
+	sendFiles: (files) => sendFiles([...files]),
+	sendText: (str) => pipeSend(String(str), false),
+	endText: () => pipeEnd(),
+	create: (mode) => make(mode),
+	join: (code) => join(code),
+	selfCheck,
+	authSelfCheck,
+};
+window.rtcTest = test;
+
+const ui = new UI({
+	make: (mode) => { make(mode).catch(() => { /* shown by onError */ }); },
+	join: (text) => join(text),
+	files: (files) => addFiles(files),
+	sendGo: () => sendGo(),
+	pipeSend: (text) => pipeSend(text, true),
+	pipeEnd: () => pipeEnd(),
+});
+
+/* ---------------------------------------------------------------- events */
+
+const PHASE_TEXT = {
+	signaling: 'Connecting to the signaling server…',
+	waiting: 'Waiting for the other side to use the code…',
+	connecting: 'The peer is here. Connecting directly…',
+	authenticating: 'Connected. Checking that the peer knows the code…',
+	ready: 'Authenticated.',
+	sending: 'Sending…',
+	receiving: 'Connected and authenticated. Waiting for files…',
+	piping: 'Connected and authenticated. Type below.',
+	finishing: 'Finishing…',
+};
+
+function emit(type, detail = {}) {
+	test.events.push({ ...strip(detail), type, t: Math.round(performance.now() - t0) });
+	switch (type) {
+	case 'phase':
+		ui.step(detail.phase);
+		if (detail.phase === 'waiting' && S.maker) {
+			ui.showShare(...S.share);
+			for (const [resolve] of S.inRoom.splice(0)) resolve(S.code);
+		} else if (detail.phase === 'failed') {
+			for (const [, reject] of S.inRoom.splice(0)) reject(new Error(detail.message));
+		}
+		if (PHASE_TEXT[detail.phase]) ui.status(PHASE_TEXT[detail.phase]);
+		if (detail.phase === 'sending' && S.mode === 'send') ui.sendButton(false, 'Sending…');
+		break;
+	case 'signal-open': ui.log(`signaling server ${detail.url}`); break;
+	case 'joined':
+		ui.log(`joined room ${detail.room} as ${detail.peer}; ${detail.peers} other peer(s); ${detail.iceServers} ICE server(s)`);
+		break;
+	case 'peer-joined': ui.log(`peer ${detail.peer} joined`); break;
+	case 'peer-left': ui.log(`peer ${detail.peer} left`); break;
+	case 'offer-sent': ui.log('sent the offer'); break;
+	case 'answer-sent': ui.log('sent the answer'); break;
+	case 'connection-state': ui.log(`connection ${detail.state}`); break;
+	case 'connected': ui.log(`connected: ${detail.path || 'path unknown'}`); break;
+	case 'channel': ui.log(`data channel ${detail.label} (opened by ${detail.opened === 'us' ? 'us' : 'the peer'})`); break;
+	case 'authenticated': onAuthenticated(detail); break;
+	case 'log': ui.log(detail.text); break;
+	case 'file-queued': break;
+	case 'file-skipped': ui.log(`${detail.name}: ${detail.message}`); break;
+	case 'file-offered': ui.bindSend(detail.id, detail.name, detail.size); ui.fileState(`send:${detail.id}`, 'offered, waiting for the receiver'); break;
+	case 'file-progress':
+		ui.progress(`${detail.dir}:${detail.id}`, detail);
+		if (detail.dir === 'send' && !detail.complete) ui.fileState(`send:${detail.id}`, 'sending');
+		if (detail.dir === 'send' && detail.complete) ui.fileState(`send:${detail.id}`, 'sent, waiting for the verdict');
+		break;
+	case 'file-sent':
+		ui.fileState(`send:${detail.id}`, detail.ok ? `delivered, verified by the receiver (SHA-256 ${detail.sha256.slice(0, 16)}…)` : detail.message, detail.ok ? 'ok' : 'bad');
+		ui.log(`${detail.name}: ${detail.message}`);
+		break;
+	case 'file-incoming': ui.incoming(detail.id, detail.name, detail.size); ui.log(`receiving ${detail.name} (${detail.size} bytes)`); break;
+	case 'file-rejected': ui.rejectedIncoming(detail.id, detail.name, detail.message); ui.log(`refused a file: ${detail.message}`); break;
+	case 'file-received':
+		test.received.push({ name: detail.name, size: detail.size, sha256: detail.sha256, url: detail.url, blob: detail.blob });
+		ui.received(detail);
+		ui.log(`received ${detail.name} (${detail.size} bytes), verified`);
+		break;
+	case 'file-failed': ui.fileState(`recv:${detail.id}`, detail.message, 'bad'); ui.log(detail.message); break;
+	case 'text-chunk': ui.pipeAppend('peer', detail.text); break;
+	case 'text-received': test.texts.push(detail.text); break;
+	case 'text-sent': break;
+	case 'eof-sent':
+		ui.pipeAppend('sys', '— you ended your input —');
+		ui.pipeEnable(false, false);
+		ui.pipeNote(S.pipe && S.pipe.peerEof ? '' : 'Waiting for the peer to end its input…');
+		break;
+	case 'eof-received':
+		ui.pipeAppend('sys', '— the peer ended its input —');
+		ui.pipeNote(S.pipe && S.pipe.sentEof ? '' : 'The peer has finished. Press End when you are done too.');
+		break;
+	case 'done': onDone(); break;
+	case 'error': onError(detail); break;
+	default: break;
+	}
+}
+
+/* Events keep plain data only (no Blob objects in the log). */
+function strip(d) {
+	const o = {};
+	for (const [k, v] of Object.entries(d)) if (!(v instanceof Blob)) o[k] = v;
+	return o;
+}
+
+function onAuthenticated(d) {
+	ui.log(`peer authenticated (we are the ${d.role})`);
+	ui.hideShare();
+	if (d.label === XFER_LABEL) {
+		if (S.maker) {
+			S.mode = 'send';
+			ui.title('Sending files');
+			if (!S.sendWanted) ui.status('Connected and authenticated. Choose files and press Send.');
+			refreshSendButton();
+		} else {
+			S.mode = 'receive';
+			ui.title('Receiving files');
+			ui.showRecvPanel();
+		}
+	} else if (d.label === PIPE_LABEL) {
+		S.mode = 'pipe';
+		ui.title('Text / pipe');
+		ui.showPipePanel();
+		ui.pipeEnable(true, true);
+		ui.pipeFocus();
+	}
+}
+
+function onDone() {
+	const s = S.session;
+	let text = 'Done.';
+	if (S.sender) {
+		const r = results(), ok = r.filter((x) => x.ok).length;
+		text = `Done: ${ok} of ${r.length} file${r.length === 1 ? '' : 's'} delivered and verified.`;
+	} else if (S.mode === 'receive') {
+		const n = test.received.length, bytes = test.received.reduce((a, r) => a + r.size, 0);
+		text = `Done: received ${n} file${n === 1 ? '' : 's'} (${formatBytes(bytes)}), all verified.`;
+	} else if (S.mode === 'pipe') {
+		text = 'Done: both sides ended their input.';
+	}
+	if (s && s.path) text += ` Path: ${s.path.text}.`;
+	ui.status('');
+	ui.sendClosed();
+	ui.done(text);
+	ui.pipeEnable(false, false);
+	ui.pipeNote('');
+	settleBatches();
+}
+
+/* Which of the four steps an error code belongs to. */
+const STEP_OF_ERROR = {
+	signaling: 'signal', unauthorized: 'signal', 'no-peer': 'peer', 'room-full': 'peer', 'room-taken': 'peer',
+	'peer-left': 'peer', ice: 'connect', dtls: 'connect', channel: 'connect', auth: 'auth', timeout: 'auth',
+};
+
+function onError(d) {
+	S.error = { code: d.code, message: d.message };
+	ui.status('');
+	ui.title(S.session && S.session.authenticated ? 'Transfer failed' : 'Could not connect');
+	ui.error(capitalize(d.message), STEP_OF_ERROR[d.code]);
+	ui.sendClosed();
+	ui.log(`error (${d.code}): ${d.message}`);
+	settleBatches();
+}
+
+const capitalize = (s) => (s ? s[0].toUpperCase() + s.slice(1) : s);
+
+/* ---------------------------------------------------------------- starting */
+
+function makeApp(label, session) {
+	if (label === XFER_LABEL && S.maker) {
+		S.sender = new FileSender(session);
+		S.sender.add(S.pendingFiles);
+		S.pendingFiles = [];
+		if (S.sendWanted) S.sender.go();
+		return S.sender;
+	}
+	if (label === XFER_LABEL) return new FileReceiver(session);
+	S.pipe = new Pipe(session);
+	return S.pipe;
+}
+
+function startSession({ room, secret, maker, mode }) {
+	if (S.session) throw new Error('a session is already running; reload the page for another');
+	S.maker = maker;
+	S.mode = mode;
+	S.room = room;
+	S.session = new Session({ room, secret, maker, mode, serverUrl, token }, emit, makeApp);
+	S.session.start();
+}
+
+function make(mode) {
+	if (mode !== 'send' && mode !== 'pipe') throw new Error("mode must be 'send' or 'pipe'");
+	const c = generateCode();
+	S.code = c.code;
+	S.share = [codeLink(location.origin, c.code), `rtcpeer ${mode === 'send' ? 'recv' : 'pipe'} ${c.code}`];
+	ui.showSession(mode === 'send' ? 'Send files' : 'Text / pipe');
+	if (mode === 'send') {
+		ui.showSendPanel();
+		refreshSendButton();
+	} else {
+		ui.showPipePanel();
+		ui.pipeNote('The text box opens once the other side has connected.');
+	}
+	startSession({ room: c.room, secret: c.secret, maker: true, mode });
+	/* The code is shown (and this resolves) once we are in the room, as rtcpeer does: a peer
+	 * that came earlier would find nobody waiting. */
+	return new Promise((resolve, reject) => S.inRoom.push([resolve, reject]));
+}
+
+function join(text) {
+	let c;
+	try {
+		c = parseCode(text);
+	} catch (e) {
+		if (!(e instanceof CodeError)) throw e;
+		ui.codeError(capitalize(e.message));
+		return null;
+	}
+	openJoin(c);
+	return c.room;
+}
+
+function openJoin(c) {
+	S.code = c.code;
+	ui.showSession('Connecting');
+	ui.status('');
+	startSession({ room: c.room, secret: c.secret, maker: false, mode: null });
+}
+
+/* ---------------------------------------------------------------- files */
+
+/* Files picked, dropped or given to sendFiles(): names the receiver would refuse (§8) are
+ * shown as not sent and never offered; the rest wait for the session, then go one by one. */
+function addFiles(files) {
+	if (!files.length || (S.session && S.session.finished)) return;
+	if (S.sender && S.session.seq && S.session.seq.state === 'done') return; /* batch over */
+	const ok = [];
+	for (const f of files) {
+		const li = ui.queued(f.name, f.size);
+		const problem = nameProblem(f.name);
+		if (problem) {
+			li.dataset.id = 'skipped';
+			const st = li.querySelector('.fstate');
+			st.textContent = `not sent: ${problem}`;
+			st.className = 'fstate bad';
+			S.skipped.push({ name: f.name, size: f.size, ok: false, reason: 'bad-name', message: `not sent: ${problem}` });
+			continue;
+		}
+		ok.push(f);
+	}
+	if (S.sender) S.sender.add(ok);
+	else S.pendingFiles.push(...ok);
+	refreshSendButton();
+}
+
+function refreshSendButton() {
+	const n = S.sender ? S.sender.queue.length : S.pendingFiles.length;
+	const ready = !!(S.session && S.session.authenticated);
+	if (S.sendWanted) {
+		ui.sendButton(false, ready ? 'Sending…' : 'Will send when the receiver connects');
+		return;
+	}
+	ui.sendButton(n > 0, n === 0 ? 'Send' : `Send ${n} file${n === 1 ? '' : 's'}${ready ? '' : ' when connected'}`);
+}
+
+function sendGo() {
+	if (S.sendWanted) return;
+	S.sendWanted = true;
+	if (S.sender) S.sender.go();
+	refreshSendButton();
+}
+
+function results() {
+	return [...S.skipped, ...(S.sender ? S.sender.results : [])];
+}
+
+function settleBatches() {
+	const r = results();
+	for (const resolve of S.batch.splice(0)) resolve(r);
+}
+
+/* Test hook: queue, send, and resolve when the receiver said bye (or the session ended). */
+function sendFiles(files) {
+	if (!S.maker || S.mode !== 'send') return Promise.reject(new Error('this page is not the sender: make a code with create("send")'));
+	if (S.session && S.session.finished) return Promise.resolve(results());
+	const p = new Promise((resolve) => S.batch.push(resolve));
+	addFiles(files);
+	sendGo();
+	return p;
+}
+
+/* ---------------------------------------------------------------- pipe */
+
+function pipeSend(text, line) {
+	if (!S.pipe) return false;
+	const data = line ? `${text}\n` : text;
+	if (!S.pipe.send(data)) return false;
+	ui.pipeAppend('me', line ? text : data);
+	return true;
+}
+
+function pipeEnd() {
+	if (!S.pipe) return false;
+	S.pipe.end();
+	return true;
+}
+
+/* ---------------------------------------------------------------- boot */
+
+function boot() {
+	if (typeof RTCPeerConnection === 'undefined') {
+		ui.unsupported('This browser has no WebRTC (RTCPeerConnection), so it cannot connect to a peer.');
+		return;
+	}
+	warmUp();
+	window.addEventListener('beforeunload', (ev) => {
+		const s = S.session;
+		if (s && !s.finished && ['sending', 'receiving', 'piping', 'finishing'].includes(s.phase)) {
+			ev.preventDefault();
+			ev.returnValue = '';
+		}
+	});
+	window.addEventListener('pagehide', () => {
+		const s = S.session;
+		if (s && !s.finished) s.abort('the browser page was closed', 'closed');
+	});
+	let c = null;
+	try {
+		c = codeFromLocation(location);
+	} catch (e) {
+		if (!(e instanceof CodeError)) throw e;
+		ui.showHome(`The address holds a broken code: ${e.message}`);
+		return;
+	}
+	if (!c) {
+		ui.showHome();
+		return;
+	}
+	/* Keep the secret out of the address bar and history once read (TRANSFER.md §11). */
+	history.replaceState(null, '', (location.pathname.startsWith('/r/') ? '/' : location.pathname) + location.search);
+	openJoin(c);
+}
+
+boot();

@@ -1,0 +1,349 @@
+/*
+ * ui.js - the page's DOM: landing, session status, file lists with progress, the text log.
+ * No protocol logic here; main.js calls these methods and passes user actions back through
+ * the handlers given to the constructor.
+ */
+
+const $ = (id) => document.getElementById(id);
+
+export function formatBytes(n) {
+	if (!Number.isFinite(n)) return '?';
+	if (n < 1000) return `${n} B`;
+	const units = ['kB', 'MB', 'GB', 'TB'];
+	let v = n, u = -1;
+	do { v /= 1000; u++; } while (v >= 1000 && u < units.length - 1);
+	return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[u]}`;
+}
+
+export function formatDuration(s) {
+	if (s == null || !Number.isFinite(s)) return '';
+	s = Math.max(0, Math.round(s));
+	const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+	return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+const STEP_OF_PHASE = {
+	signaling: 'signal', waiting: 'peer', connecting: 'connect', authenticating: 'auth',
+};
+const STEPS = ['signal', 'peer', 'connect', 'auth'];
+
+export class UI {
+	constructor(h) {
+		this.h = h;
+		this.sendItems = new Map();   /* File → li */
+		this.byId = new Map();        /* "send:<id>" / "recv:<id>" → li */
+		this.activeStep = null;
+		this.bind();
+	}
+
+	bind() {
+		$('make-send').addEventListener('click', () => this.h.make('send'));
+		$('make-pipe').addEventListener('click', () => this.h.make('pipe'));
+		$('join-form').addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			this.h.join($('code-input').value);
+		});
+		$('code-input').addEventListener('input', () => { $('code-error').textContent = ''; $('code-input').removeAttribute('aria-invalid'); });
+		for (const b of document.querySelectorAll('button.copy')) b.addEventListener('click', () => this.copy(b));
+
+		const drop = $('drop'), input = $('file-input');
+		input.addEventListener('change', () => {
+			if (input.files.length) this.h.files([...input.files]);
+			input.value = '';
+		});
+		$('choose').addEventListener('click', (ev) => { ev.stopPropagation(); input.click(); });
+		drop.addEventListener('click', (ev) => { if (ev.target === drop || ev.target.tagName === 'P' || ev.target.tagName === 'STRONG') input.click(); });
+		drop.addEventListener('dragover', (ev) => { ev.preventDefault(); drop.classList.add('over'); });
+		drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+		drop.addEventListener('drop', (ev) => {
+			ev.preventDefault();
+			drop.classList.remove('over');
+			const files = [...(ev.dataTransfer ? ev.dataTransfer.files : [])];
+			if (files.length) this.h.files(files);
+		});
+		/* Dropping outside the zone must not navigate away from a running transfer. */
+		window.addEventListener('dragover', (ev) => ev.preventDefault());
+		window.addEventListener('drop', (ev) => ev.preventDefault());
+		$('send-go').addEventListener('click', () => this.h.sendGo());
+
+		$('pipe-form').addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			const input = $('pipe-input');
+			if (this.h.pipeSend(input.value)) input.value = '';
+		});
+		$('pipe-end').addEventListener('click', () => this.h.pipeEnd());
+	}
+
+	async copy(button) {
+		const field = $(button.dataset.copy);
+		field.select();
+		let ok = false;
+		try {
+			await navigator.clipboard.writeText(field.value);
+			ok = true;
+		} catch {
+			try { ok = document.execCommand('copy'); } catch { ok = false; }
+		}
+		const old = button.textContent;
+		button.textContent = ok ? 'Copied' : 'Select + copy';
+		setTimeout(() => { button.textContent = old; }, 1500);
+	}
+
+	unsupported(text) {
+		const el = $('unsupported');
+		el.textContent = text;
+		el.hidden = false;
+	}
+
+	showHome(error) {
+		$('home').hidden = false;
+		$('session').hidden = true;
+		if (error) this.codeError(error);
+	}
+
+	codeError(text) {
+		$('code-error').textContent = text;
+		$('code-input').setAttribute('aria-invalid', 'true');
+	}
+
+	showSession(title) {
+		$('home').hidden = true;
+		$('session').hidden = false;
+		$('session-title').textContent = title;
+		document.title = `${title} · rtcpeer`;
+	}
+
+	title(text) {
+		$('session-title').textContent = text;
+		document.title = `${text} · rtcpeer`;
+	}
+
+	showShare(link, cmd) {
+		$('share').hidden = false;
+		$('share-link').value = link;
+		$('share-cmd').value = cmd;
+	}
+
+	hideShare() { $('share').hidden = true; }
+
+	status(text) { $('status').textContent = text; }
+
+	/* Marks the steps up to the phase's step done, and that one active. */
+	step(phase) {
+		const cur = STEP_OF_PHASE[phase];
+		const idx = cur ? STEPS.indexOf(cur) : (['ready', 'sending', 'receiving', 'piping', 'finishing', 'done'].includes(phase) ? STEPS.length : -1);
+		if (idx < 0) return;
+		this.activeStep = cur || null;
+		for (const li of document.querySelectorAll('#steps li')) {
+			const i = STEPS.indexOf(li.dataset.step);
+			li.classList.toggle('done', i < idx);
+			li.classList.toggle('active', i === idx);
+			li.classList.remove('failed');
+		}
+	}
+
+	/* Marks `step` (or, without one, the active step) as where it failed. */
+	stepFailed(step) {
+		const lis = [...document.querySelectorAll('#steps li')];
+		const at = step ? STEPS.indexOf(step) : lis.findIndex((li) => li.classList.contains('active'));
+		if (at < 0) return;
+		lis.forEach((li, i) => {
+			li.classList.remove('active');
+			li.classList.toggle('done', i < at);
+			li.classList.toggle('failed', i === at);
+		});
+	}
+
+	error(text, step) {
+		$('error-text').textContent = text;
+		$('error').hidden = false;
+		this.stepFailed(step);
+		this.hideShare();
+		this.pipeEnable(false, false);
+		$('send-go').disabled = true;
+	}
+
+	done(text) {
+		const el = $('done-note');
+		el.textContent = text;
+		el.hidden = false;
+		this.hideShare();
+	}
+
+	log(text) {
+		const li = document.createElement('li');
+		const t = new Date();
+		li.textContent = `${t.toLocaleTimeString()} ${text}`;
+		const ol = $('log');
+		ol.appendChild(li);
+		while (ol.children.length > 300) ol.removeChild(ol.firstChild);
+	}
+
+	/* ------------------------------------------------------------ files */
+
+	showSendPanel() { $('send-panel').hidden = false; }
+
+	/* No more files can be added: the batch is over. */
+	sendClosed() {
+		$('drop').hidden = true;
+		$('send-go').hidden = true;
+	}
+	showRecvPanel() { $('recv-panel').hidden = false; }
+
+	sendButton(enabled, label) {
+		const b = $('send-go');
+		b.disabled = !enabled;
+		if (label) b.textContent = label;
+	}
+
+	fileItem(list, name, size) {
+		const li = document.createElement('li');
+		const n = document.createElement('div');
+		n.className = 'fname';
+		n.textContent = name;
+		const meta = document.createElement('div');
+		meta.className = 'fmeta';
+		meta.textContent = formatBytes(size);
+		const st = document.createElement('div');
+		st.className = 'fstate';
+		st.setAttribute('aria-live', 'polite');
+		li.append(n, meta, st);
+		$(list).appendChild(li);
+		return li;
+	}
+
+	queued(name, size) {
+		const li = this.fileItem('send-list', name, size);
+		li.querySelector('.fstate').textContent = 'waiting';
+		this.sendItems.set(`${name}\0${size}\0${this.sendItems.size}`, li);
+		return li;
+	}
+
+	/* The first still-unassigned list entry for a file offered as `id`. */
+	bindSend(id, name, size) {
+		for (const [k, li] of this.sendItems) {
+			if (!li.dataset.id && k.startsWith(`${name}\0${size}\0`)) {
+				li.dataset.id = id;
+				this.byId.set(`send:${id}`, li);
+				return li;
+			}
+		}
+		return null;
+	}
+
+	fileState(key, text, cls) {
+		const li = this.byId.get(key);
+		if (!li) return;
+		const st = li.querySelector('.fstate');
+		st.textContent = text;
+		st.className = `fstate${cls ? ` ${cls}` : ''}`;
+	}
+
+	progress(key, p) {
+		const li = this.byId.get(key);
+		if (!li) return;
+		let bar = li.querySelector('progress');
+		if (!bar) {
+			bar = document.createElement('progress');
+			bar.max = 1;
+			bar.setAttribute('aria-label', `progress of ${li.querySelector('.fname').textContent}`);
+			li.insertBefore(bar, li.querySelector('.fstate'));
+		}
+		bar.value = p.total > 0 ? p.bytes / p.total : 1;
+		if (p.complete) {
+			bar.remove();
+			const secs = p.elapsed < 10 ? `${p.elapsed.toFixed(1)} s` : formatDuration(p.elapsed);
+			const avg = p.elapsed > 0.05 ? ` (${formatBytes(p.bytes / p.elapsed)}/s)` : '';
+			li.querySelector('.fmeta').textContent = `${formatBytes(p.bytes)} in ${secs}${avg}`;
+			return;
+		}
+		const parts = [`${formatBytes(p.bytes)} of ${formatBytes(p.total)}`];
+		if (p.rate > 0) parts.push(`${formatBytes(p.rate)}/s`);
+		if (p.eta != null && p.rate > 0) parts.push(`${formatDuration(p.eta)} left`);
+		li.querySelector('.fmeta').textContent = parts.join(' · ');
+	}
+
+	incoming(id, name, size) {
+		$('recv-empty').hidden = true;
+		const li = this.fileItem('recv-list', name, size);
+		this.byId.set(`recv:${id}`, li);
+		li.querySelector('.fstate').textContent = 'receiving';
+	}
+
+	rejectedIncoming(id, name, why) {
+		$('recv-empty').hidden = true;
+		const li = this.fileItem('recv-list', name, 0);
+		li.querySelector('.fmeta').textContent = '';
+		const st = li.querySelector('.fstate');
+		st.textContent = `refused: ${why}`;
+		st.className = 'fstate bad';
+	}
+
+	received(r) {
+		const li = this.byId.get(`recv:${r.id}`);
+		if (!li) return;
+		const st = li.querySelector('.fstate');
+		st.className = 'fstate ok';
+		st.textContent = '';
+		const a = document.createElement('a');
+		a.href = r.url;
+		a.download = r.name;
+		a.textContent = 'Download';
+		a.className = 'button';
+		const line = document.createElement('span');
+		line.className = 'received-line';
+		line.textContent = ` received ${r.name} (${r.size} bytes), verified`;
+		st.append(a, line);
+		const sha = document.createElement('div');
+		sha.className = 'fmeta mono';
+		sha.textContent = `SHA-256 ${r.sha256}`;
+		li.appendChild(sha);
+	}
+
+	/* ------------------------------------------------------------ pipe */
+
+	showPipePanel() { $('pipe-panel').hidden = false; }
+
+	pipeEnable(input, end) {
+		$('pipe-input').disabled = !input;
+		$('pipe-send').disabled = !input;
+		$('pipe-end').disabled = !end;
+	}
+
+	pipeFocus() { $('pipe-input').focus(); }
+
+	pipeNote(text) { $('pipe-note').textContent = text; }
+
+	/* Appends text to the log; `who` is 'me', 'peer' or 'sys'. Received text is shown one line
+	 * per row; an unfinished line stays open for the next chunk. */
+	pipeAppend(who, text) {
+		const log = $('pipe-log');
+		const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+		const row = () => {
+			const div = document.createElement('div');
+			div.className = who;
+			div.dataset.who = who;
+			const tag = document.createElement('span');
+			tag.className = 'who';
+			tag.textContent = who === 'me' ? 'you  › ' : who === 'peer' ? 'peer ‹ ' : '';
+			div.append(tag, document.createElement('span'));
+			log.appendChild(div);
+			while (log.children.length > 2000) log.removeChild(log.firstChild);
+			return div;
+		};
+		if (who !== 'peer') {
+			row().lastElementChild.textContent = text;
+		} else {
+			let last = log.lastElementChild;
+			const pieces = text.split('\n');
+			pieces.forEach((piece, i) => {
+				const closes = i < pieces.length - 1;
+				if (!closes && piece === '') return;
+				if (!last || last.dataset.who !== 'peer' || last.dataset.open !== '1') last = row();
+				last.lastElementChild.textContent += piece;
+				last.dataset.open = closes ? '0' : '1';
+			});
+		}
+		if (stick) log.scrollTop = log.scrollHeight;
+	}
+}

@@ -134,9 +134,14 @@ function emit(type, detail = {}) {
 		ui.fileState(`send:${detail.id}`, detail.ok ? `delivered, verified by the receiver (SHA-256 ${detail.sha256.slice(0, 16)}…)` : detail.message, detail.ok ? 'ok' : 'bad');
 		ui.log(`${detail.name}: ${detail.message}`);
 		break;
-	case 'file-incoming': ui.incoming(detail.id, detail.name, detail.size); ui.log(`receiving ${detail.name} (${detail.size} bytes)`); break;
+	case 'file-incoming':
+		ui.incoming(detail.id, detail.name, detail.size);
+		ui.status(`Receiving ${detail.name}…`);
+		ui.log(`receiving ${detail.name} (${detail.size} bytes)`);
+		break;
 	case 'file-rejected': ui.rejectedIncoming(detail.id, detail.name, detail.message); ui.log(`refused a file: ${detail.message}`); break;
 	case 'file-received':
+		ui.status(`Received ${detail.name}, verified. Waiting for more files…`);
 		test.received.push({ name: detail.name, size: detail.size, sha256: detail.sha256, url: detail.url, blob: detail.blob });
 		ui.received(detail);
 		ui.log(`received ${detail.name} (${detail.size} bytes), verified`);

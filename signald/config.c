@@ -51,6 +51,8 @@ static const struct opt_def options[] = {
 	{"turn-secret", 0, OPT_STRING, "SECRET", NULL, 0, 0, FIELD(turn_secret),
 	 "TURN REST shared secret (coturn static-auth-secret): each join gets credentials "
 	 "(prefer the environment variable)"},
+	{"stun-listen", 0, OPT_STRING, "ADDR:PORT", NULL, 0, 0, FIELD(stun_listen),
+	 "answer STUN Binding requests on this UDP address (RFC 8489); port 0 picks one"},
 	{"turn-ttl", 0, OPT_UINT, "SECS", STR(SIGNALD_DEFAULT_TURN_TTL), 60, 604800,
 	 FIELD(turn_ttl), "lifetime of the TURN credentials"},
 	{"token", 0, OPT_STRING, "TOKEN", NULL, 0, 0, FIELD(token),

@@ -40,6 +40,7 @@ struct signald_config {
 	const char *stun_urls_text;   /* comma-separated stun: URLs */
 	const char *turn_urls_text;   /* comma-separated turn: URLs */
 	const char *turn_secret;      /* coturn's static-auth-secret */
+	const char *stun_listen;      /* built-in STUN responder, ADDR:PORT, or NULL */
 	unsigned long turn_ttl;
 	const char *token;
 	const char *log_level_text;

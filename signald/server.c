@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "stun.h"
 #include "util.h"
 
 #define SCOPE "ws"
@@ -478,10 +479,24 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 /* ---------------------------------------------------------------- setup and run */
 
+/* The STUN socket rides on the same loop as a raw file descriptor. */
+static int stun_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+			 void *in, size_t len)
+{
+	struct server *s = lws_context_user(lws_get_context(wsi));
+	(void)user;
+	(void)in;
+	(void)len;
+	if (reason == LWS_CALLBACK_RAW_RX_FILE)
+		stun_service(s->stun_fd, &s->stun_answered, &s->stun_dropped);
+	return 0;
+}
+
 static const struct lws_protocols protocols[] = {
 	/* Index 0 is also what lws uses for HTTP and for WebSocket clients that offer no
 	 * subprotocol (served v1, PROTOCOL.md §2). */
 	{SIG_SUBPROTOCOL, callback, sizeof(struct client), RX_CHUNK, 0, NULL, 0},
+	{"stun-udp", stun_callback, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -576,12 +591,31 @@ static int create_vhost(struct server *s, const struct signald_config *cfg)
 	return 0;
 }
 
+static int start_stun(struct server *s, const struct signald_config *cfg)
+{
+	char err[200];
+	lws_sock_file_fd_type fd;
+	s->stun_fd = stun_open(cfg->stun_listen, &s->stun_port, err, sizeof(err));
+	if (s->stun_fd < 0) {
+		log_error("stun", "%s", err);
+		return -1;
+	}
+	fd.filefd = s->stun_fd;
+	if (!lws_adopt_descriptor_vhost(s->vhost, LWS_ADOPT_RAW_FILE_DESC, fd, "stun-udp", NULL)) {
+		log_error("stun", "cannot add the STUN socket to the event loop");
+		return -1;
+	}
+	log_emit(LOG_INFO, "stun", "STUN on udp %s (port %d)", cfg->stun_listen, s->stun_port);
+	return 0;
+}
+
 int server_init(struct server *s, const struct signald_config *cfg)
 {
 	struct lws_context_creation_info ci;
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
+	s->stun_fd = -1;
 	s->idle_policy.secs_since_valid_ping = (uint16_t)(cfg->idle_timeout / 2);
 	s->idle_policy.secs_since_valid_hangup = (uint16_t)cfg->idle_timeout;
 	s->scratch_cap = 4096;
@@ -608,6 +642,8 @@ int server_init(struct server *s, const struct signald_config *cfg)
 		goto fail;
 	}
 	if (create_vhost(s, cfg) < 0)
+		goto fail;
+	if (cfg->stun_listen && start_stun(s, cfg) < 0)
 		goto fail;
 	return 0;
 fail:

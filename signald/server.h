@@ -75,6 +75,9 @@ struct server {
 	unsigned long nclients;
 	struct server_stats st;
 	int port;
+	int stun_fd;              /* built-in STUN responder, or -1 */
+	int stun_port;
+	uint64_t stun_answered, stun_dropped;
 	int shutting_down;
 	char *scratch;            /* serialisation buffer, grown on demand */
 	size_t scratch_cap;

@@ -1,0 +1,100 @@
+#include "stun.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <stun/stunagent.h>
+#include <stun/stunmessage.h>
+
+#define STUN_BATCH   64   /* datagrams per readable event */
+#define STUN_MAX_PKT 1280 /* larger "Binding requests" are not ours to answer */
+
+int stun_open(const char *listen, int *port, char *err, size_t errlen)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	struct addrinfo hints, *res = NULL;
+	if (!colon || (size_t)(colon - listen) >= sizeof(host)) {
+		snprintf(err, errlen, "--stun-listen '%s': expected ADDR:PORT", listen);
+		return -1;
+	}
+	size_t hl = (size_t)(colon - listen);
+	memcpy(host, listen, hl);
+	host[hl] = '\0';
+	char *h = host;
+	if (h[0] == '[' && hl > 1 && h[hl - 1] == ']') { /* [v6]:port */
+		h[hl - 1] = '\0';
+		h++;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(h[0] ? h : NULL, colon + 1, &hints, &res) != 0 || !res) {
+		snprintf(err, errlen, "--stun-listen '%s': not a numeric address and port", listen);
+		return -1;
+	}
+	int fd = socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
+		snprintf(err, errlen, "--stun-listen %s: %s", listen, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(res);
+		return -1;
+	}
+	freeaddrinfo(res);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	*port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+					      : ((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
+/* Builds the answer to one datagram into out; returns its length, or 0 to stay silent. */
+static size_t answer(const uint8_t *in, size_t len, const struct sockaddr *from,
+		     socklen_t fromlen, uint8_t *out, size_t cap)
+{
+	/* RFC 8489: no credentials for Binding; FINGERPRINT checked if present, always added. */
+	static const uint16_t known[] = {STUN_ATTRIBUTE_FINGERPRINT, STUN_ATTRIBUTE_SOFTWARE, 0};
+	StunAgent agent;
+	StunMessage req, resp;
+
+	stun_agent_init(&agent, known, STUN_COMPATIBILITY_RFC5389,
+			STUN_AGENT_USAGE_USE_FINGERPRINT | STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
+	if (stun_agent_validate(&agent, &req, in, len, NULL, NULL) != STUN_VALIDATION_SUCCESS ||
+	    stun_message_get_class(&req) != STUN_REQUEST ||
+	    stun_message_get_method(&req) != STUN_BINDING)
+		return 0;
+	if (!stun_agent_init_response(&agent, &resp, out, cap, &req) ||
+	    stun_message_append_xor_addr(&resp, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
+					 (const struct sockaddr_storage *)(const void *)from,
+					 fromlen) != STUN_MESSAGE_RETURN_SUCCESS)
+		return 0;
+	return stun_agent_finish_message(&agent, &resp, NULL, 0);
+}
+
+void stun_service(int fd, uint64_t *answered, uint64_t *dropped)
+{
+	for (int i = 0; i < STUN_BATCH; i++) {
+		uint8_t in[STUN_MAX_PKT + 1], out[STUN_MAX_PKT];
+		struct sockaddr_storage from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from, &fromlen);
+		if (n < 0)
+			return; /* EAGAIN: drained; anything else: nothing we can do here */
+		size_t m = (size_t)n <= STUN_MAX_PKT
+				   ? answer(in, (size_t)n, (struct sockaddr *)&from, fromlen, out,
+					    sizeof(out))
+				   : 0;
+		if (m && sendto(fd, out, m, 0, (struct sockaddr *)&from, fromlen) == (ssize_t)m)
+			(*answered)++;
+		else
+			(*dropped)++;
+	}
+}

@@ -1,0 +1,19 @@
+/*
+ * stun.h - a STUN Binding responder (RFC 8489 §3, §14.2) on a UDP port beside signald, so a
+ * small deployment needs no separate server for clients to learn their reflexive address.
+ * Message handling is libnice's STUN library (the same code rtcpeer's ICE uses); this file only
+ * owns the socket. It answers valid Binding requests with XOR-MAPPED-ADDRESS and FINGERPRINT,
+ * and nothing else: every other packet is dropped without an answer (no amplification).
+ */
+#ifndef SIGNALD_STUN_H
+#define SIGNALD_STUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Binds "ADDR:PORT" (port 0: any), non-blocking. Returns the fd, or -1 with err filled. */
+int stun_open(const char *listen, int *port, char *err, size_t errlen);
+/* Answers what is waiting on fd (at most a bounded batch, to keep the loop fair). */
+void stun_service(int fd, uint64_t *answered, uint64_t *dropped);
+
+#endif

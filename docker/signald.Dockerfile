@@ -3,7 +3,8 @@
 #   docker run -p 8080:8080 signald
 FROM debian:12 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      build-essential cmake pkg-config libwebsockets-dev libjansson-dev && \
+      build-essential cmake pkg-config libwebsockets-dev libjansson-dev \
+      libglib2.0-dev libnice-dev libgnutls28-dev libusrsctp-dev && \
     rm -rf /var/lib/apt/lists/*
 COPY . /src
 RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DRTC_BUILD_TESTS=OFF \
@@ -12,7 +13,8 @@ RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DRTC_BUILD_TESTS=OFF \
 
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      libwebsockets17 libjansson4 && rm -rf /var/lib/apt/lists/* && \
+      libwebsockets17 libwebsockets-evlib-glib libjansson4 libnice10 libgnutls30 \
+      libusrsctp2 && rm -rf /var/lib/apt/lists/* && \
     useradd --system --no-create-home signald
 COPY --from=build /out/ /
 USER signald

@@ -21,6 +21,9 @@ static const struct opt_def options[] = {
 	 "TURN password (prefer the environment variable: argv is public)"},
 	{"relay", 0, OPT_FLAG, NULL, NULL, 0, 0, FIELD(force_relay),
 	 "use only TURN relay candidates (hides your addresses from the peer)"},
+	{"relay-only", 0, OPT_FLAG, NULL, NULL, 0, 0, FIELD(force_relay), "the same as --relay"},
+	{"ice-tcp", 0, OPT_FLAG, NULL, NULL, 0, 0, FIELD(ice_tcp),
+	 "also offer ICE-TCP candidates (RFC 6544), for networks that block UDP"},
 	{"ca", 0, OPT_STRING, "FILE", NULL, 0, 0, FIELD(ca_file),
 	 "trust this CA bundle for a wss:// server"},
 	{"insecure", 0, OPT_FLAG, NULL, NULL, 0, 0, FIELD(insecure),
@@ -186,6 +189,7 @@ static int build_ice(struct cli *c)
 		return -1;
 	}
 	c->ice.force_relay = c->force_relay;
+	c->ice.tcp = c->ice_tcp;
 	if (c->bind_addr) {
 		c->ice.local_addrs[0] = c->bind_addr;
 		c->ice.nlocal_addrs = 1;

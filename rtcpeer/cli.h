@@ -53,6 +53,7 @@ struct cli {
 	int insecure;
 	int force;
 	int force_relay;
+	int ice_tcp;
 	int verbose;
 	int quiet;
 	int json;

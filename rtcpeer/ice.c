@@ -28,6 +28,7 @@ struct ice {
 	int have_remote;
 	int relayed;
 	int loopback;
+	int want_relay, have_relay; /* a TURN server was given; it gave us an address */
 	gchar *ufrag, *pwd;
 	char *queued[ICE_MAX_QUEUED_REMOTE];
 	size_t nqueued;
@@ -59,6 +60,8 @@ static void set_state(struct ice *ice, enum ice_state state)
 static void on_candidate(NiceAgent *agent, NiceCandidate *cand, gpointer arg)
 {
 	struct ice *ice = arg;
+	if (cand->type == NICE_CANDIDATE_TYPE_RELAYED)
+		ice->have_relay = 1;
 	gchar *sdp = nice_agent_generate_local_candidate_sdp(agent, cand);
 	/* libnice writes "a=candidate:..."; the signaling form has no "a=" (RFC 8839 §5.1). */
 	if (sdp && g_str_has_prefix(sdp, "a=") && ice->cb.candidate)
@@ -73,6 +76,9 @@ static void on_gathering_done(NiceAgent *agent, guint stream, gpointer arg)
 	(void)stream;
 	log_debug(SCOPE, "gathering done");
 	ice->gathered_ns = util_now_ns();
+	if (ice->want_relay && !ice->have_relay)
+		log_warn(SCOPE, "no relay address from the TURN server: it refused the credentials "
+				"or cannot be reached");
 	if (ice->cb.candidate)
 		ice->cb.candidate(ice->cb.arg, NULL);
 }
@@ -201,6 +207,7 @@ static int add_servers(struct ice *ice, const struct ice_config *cfg, char *err,
 				     NULL);
 			continue;
 		}
+		ice->want_relay = 1;
 		if (!nice_agent_set_relay_info(ice->agent, ice->stream, 1, ip, s->port, s->username,
 					       s->credential,
 					       s->kind == ICE_SERVER_TURN_TCP ? NICE_RELAY_TYPE_TURN_TCP
@@ -370,6 +377,11 @@ const char *ice_pair_type(const struct ice *ice, int remote)
 uint64_t ice_gathered_ns(const struct ice *ice)
 {
 	return ice->gathered_ns;
+}
+
+int ice_relay_missing(const struct ice *ice)
+{
+	return ice->want_relay && !ice->have_relay && ice->gathered_ns;
 }
 
 int ice_loopback(const struct ice *ice)

@@ -69,6 +69,8 @@ const char *ice_selected_pair(const struct ice *ice);
 const char *ice_pair_type(const struct ice *ice, int remote);
 /* Monotonic time local gathering finished, or 0. */
 uint64_t ice_gathered_ns(const struct ice *ice);
+/* A TURN server was configured but gathering finished without a relay candidate from it. */
+int ice_relay_missing(const struct ice *ice);
 /* Whether either end of the selected pair is a TURN relay. */
 int ice_relayed(const struct ice *ice);
 /* Whether both ends of the selected pair are loopback addresses (the path never leaves this

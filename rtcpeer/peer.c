@@ -227,7 +227,11 @@ static void ice_state_cb(void *arg, enum ice_state st)
 		if (p->dtls)
 			dtls_start(p->dtls); /* RFC 8842: DTLS runs once a pair works */
 	} else if (st == ICE_FAILED) {
-		fail(p, PEER_FAIL_ICE, "ICE failed: no candidate pair works");
+		fail(p, PEER_FAIL_ICE,
+		     ice_relay_missing(p->ice)
+			     ? "ICE failed: no candidate pair works, and the TURN server gave no relay "
+			       "address (wrong credentials, or unreachable)"
+			     : "ICE failed: no candidate pair works");
 	}
 }
 

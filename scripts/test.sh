@@ -7,6 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 scripts/browser-deps.sh
+scripts/nat-deps.sh
 jobs=$(nproc)
 
 echo "== gcc, -Werror" >&2

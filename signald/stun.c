@@ -12,6 +12,8 @@
 #include <stun/stunagent.h>
 #include <stun/stunmessage.h>
 
+#include "log.h"
+
 #define STUN_BATCH   64   /* datagrams per readable event */
 #define STUN_MAX_PKT 1280 /* larger "Binding requests" are not ours to answer */
 
@@ -56,21 +58,53 @@ int stun_open(const char *listen, int *port, char *err, size_t errlen)
 	return fd;
 }
 
+static const uint16_t known_attributes[] = {STUN_ATTRIBUTE_FINGERPRINT, STUN_ATTRIBUTE_SOFTWARE,
+					     0};
+
+/* RFC 3489 ("classic") clients send no magic cookie and read MAPPED-ADDRESS; libnice uses that
+ * form for server-reflexive discovery. RFC 8489 §12 asks servers to answer them. */
+static size_t answer_classic(const uint8_t *in, size_t len, const struct sockaddr *from,
+			     socklen_t fromlen, uint8_t *out, size_t cap)
+{
+	StunAgent agent;
+	StunMessage req, resp;
+	stun_agent_init(&agent, known_attributes, STUN_COMPATIBILITY_RFC3489,
+			STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
+	if (stun_agent_validate(&agent, &req, in, len, NULL, NULL) != STUN_VALIDATION_SUCCESS ||
+	    stun_message_get_class(&req) != STUN_REQUEST ||
+	    stun_message_get_method(&req) != STUN_BINDING ||
+	    !stun_agent_init_response(&agent, &resp, out, cap, &req) ||
+	    stun_message_append_addr(&resp, STUN_ATTRIBUTE_MAPPED_ADDRESS, from, fromlen) !=
+		    STUN_MESSAGE_RETURN_SUCCESS)
+		return 0;
+	return stun_agent_finish_message(&agent, &resp, NULL, 0);
+}
+
 /* Builds the answer to one datagram into out; returns its length, or 0 to stay silent. */
 static size_t answer(const uint8_t *in, size_t len, const struct sockaddr *from,
 		     socklen_t fromlen, uint8_t *out, size_t cap)
 {
-	/* RFC 8489: no credentials for Binding; FINGERPRINT checked if present, always added. */
-	static const uint16_t known[] = {STUN_ATTRIBUTE_FINGERPRINT, STUN_ATTRIBUTE_SOFTWARE, 0};
-	StunAgent agent;
+	/* RFC 8489 §14.7: FINGERPRINT is optional in a request but, when present, must be
+	 * right; we always add one to the answer. No credentials for Binding. */
+	StunAgent plain, agent;
 	StunMessage req, resp;
+	uint16_t fplen;
 
-	stun_agent_init(&agent, known, STUN_COMPATIBILITY_RFC5389,
+	if (len >= 8 && memcmp(in + 4, "\x21\x12\xa4\x42", 4) != 0)
+		return answer_classic(in, len, from, fromlen, out, cap);
+	stun_agent_init(&plain, known_attributes, STUN_COMPATIBILITY_RFC5389,
+			STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
+	stun_agent_init(&agent, known_attributes, STUN_COMPATIBILITY_RFC5389,
 			STUN_AGENT_USAGE_USE_FINGERPRINT | STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
-	if (stun_agent_validate(&agent, &req, in, len, NULL, NULL) != STUN_VALIDATION_SUCCESS ||
-	    stun_message_get_class(&req) != STUN_REQUEST ||
-	    stun_message_get_method(&req) != STUN_BINDING)
+	StunValidationStatus v = stun_agent_validate(&plain, &req, in, len, NULL, NULL);
+	if (v == STUN_VALIDATION_SUCCESS &&
+	    stun_message_find(&req, STUN_ATTRIBUTE_FINGERPRINT, &fplen))
+		v = stun_agent_validate(&agent, &req, in, len, NULL, NULL);
+	if (v != STUN_VALIDATION_SUCCESS || stun_message_get_class(&req) != STUN_REQUEST ||
+	    stun_message_get_method(&req) != STUN_BINDING) {
+		log_debug("stun", "dropped %zu bytes (validation %d)", len, (int)v);
 		return 0;
+	}
 	if (!stun_agent_init_response(&agent, &resp, out, cap, &req) ||
 	    stun_message_append_xor_addr(&resp, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
 					 (const struct sockaddr_storage *)(const void *)from,

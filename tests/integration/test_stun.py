@@ -73,5 +73,27 @@ async def binding_answered_with_mapped_address(t):
         s.close()
 
 
+@test()
+async def classic_rfc3489_binding_gets_mapped_address(t):
+    # libnice discovers its server-reflexive address with RFC 3489 requests (no magic cookie);
+    # RFC 8489 §12 asks servers to answer them, with MAPPED-ADDRESS.
+    srv = await t.start("--stun-listen", "127.0.0.1:0")
+    port = stun_port(srv)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(3)
+    try:
+        tid = os.urandom(16)
+        s.sendto(struct.pack("!HH", 1, 0) + tid, ("127.0.0.1", port))
+        d, _ = await asyncio.to_thread(s.recvfrom, 2048)
+        check_eq(struct.unpack("!H", d[:2])[0], 0x0101, "Binding success response")
+        check_eq(d[4:20], tid, "transaction id")
+        ma = attributes(d)[0x0001]
+        check_eq((socket.inet_ntoa(ma[4:8]), struct.unpack("!H", ma[2:4])[0]), s.getsockname(),
+                 "MAPPED-ADDRESS")
+    finally:
+        s.close()
+
+
 if __name__ == "__main__":
     run_tests()

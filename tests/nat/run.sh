@@ -31,11 +31,11 @@ while [ $# -gt 0 ]; do
 	--signald) SIGNALD=$2; shift 2 ;;
 	--rtcpeer) RTCPEER=$2; shift 2 ;;
 	-h | --help) sed -n '2,14p' "$0"; exit 0 ;;
-	[1-5]) CASES+=("$1"); shift ;;
+	[1-6]) CASES+=("$1"); shift ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
-[ ${#CASES[@]} -gt 0 ] || CASES=(1 2 3 4 5)
+[ ${#CASES[@]} -gt 0 ] || CASES=(1 2 3 4 5 6)
 
 skip() {
 	echo "SKIP: $*"
@@ -497,6 +497,43 @@ case_5() {
 	INFO+=("coturn long-term instance: $n allocation(s) for $LT_USER")
 	[ "$n" -ge 2 ] || FAILS+=("coturn (long-term credentials) allocated $n time(s) for $LT_USER, expected one per peer")
 	grep -q 'credentials are incorrect' <(turn_log lt) && FAILS+=("coturn refused $LT_USER's password")
+}
+
+case_6() {
+	DESC="signald's own STUN (--stun-listen) behind cone NAT: mapped address, then a direct srflx path"
+	make_sites 6 cone open || { FAILS+=("topology setup failed"); return; }
+	ip netns exec "$PUB" "$SIGNALD" --listen "$TURN_ADDR:0" --stun-listen "$TURN_ADDR:0" --log-level debug \
+		>"$CD/signald.out" 2>"$CD/signald.err" &
+	echo $! >"$RUN/signald.pid"
+	if ! wait_for 5 grep -qs 'listening on ' "$CD/signald.err"; then
+		FAILS+=("signald did not print 'listening on' within 5 s")
+		return
+	fi
+	local line sport mapped
+	line=$(grep -m1 -o 'listening on [0-9.]*:[0-9]*' "$CD/signald.err")
+	SIG_URL="ws://${line#listening on }/ws"
+	sport=$(grep -m1 -oE 'STUN on udp [^ ]+ \(port [0-9]+\)' "$CD/signald.err" | grep -oE '[0-9]+\)$' | tr -d ')')
+	[ -n "$sport" ] || { FAILS+=("no 'STUN on udp' line from signald"); return; }
+	# A STUN Binding from host a: the reflexive address must be NAT1's WAN address.
+	mapped=$(ip netns exec "$NS_A" python3 - "$TURN_ADDR" "$sport" <<'PY'
+import os, socket, struct, sys, zlib
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+msg = struct.pack("!HHI", 1, 8, 0x2112A442) + os.urandom(12)
+msg += struct.pack("!HHI", 0x8028, 4, (zlib.crc32(msg) ^ 0x5354554E) & 0xffffffff)
+s.sendto(msg, (sys.argv[1], int(sys.argv[2])))
+d, _ = s.recvfrom(2048); i = 20
+while i < len(d):
+    t, l = struct.unpack("!HH", d[i:i+4]); v = d[i+4:i+4+l]
+    if t == 0x0020:
+        print(socket.inet_ntoa(struct.pack("!I", struct.unpack("!I", v[4:8])[0] ^ 0x2112A442)))
+    i += 4 + l + (-l % 4)
+PY
+	)
+	INFO+=("signald STUN (udp port $sport) mapped host a to '$mapped'")
+	[ "$mapped" = "$WAN1" ] || FAILS+=("signald's STUN mapped host a to '$mapped', not NAT1's WAN $WAN1")
+	# rtcpeer with only that STUN server (no TURN): a direct server-reflexive path.
+	transfer 20 45 --stun "stun:$TURN_ADDR:$sport"
+	expect_ok direct 'srflx|prflx' 'srflx|prflx'
 }
 
 # turn_log lt|rest: the coturn instance's log lines written since this case began

@@ -13,9 +13,9 @@ static const struct opt_def options[] = {
 	{"server", 's', OPT_STRING, "URL", RTCPEER_DEFAULT_SERVER, 0, 0, FIELD(server),
 	 "signaling server (signald), ws:// or wss://"},
 	{"stun", 0, OPT_STRING, "URL", NULL, 0, 0, FIELD(stun),
-	 "STUN server, stun:HOST[:PORT] (used before those signald suggests)"},
+	 "STUN servers, stun:HOST[:PORT][,...] (used before those signald suggests)"},
 	{"turn", 0, OPT_STRING, "URL", NULL, 0, 0, FIELD(turn),
-	 "TURN server, turn:HOST[:PORT][?transport=udp|tcp]"},
+	 "TURN servers, turn:HOST[:PORT][?transport=udp|tcp][,...]"},
 	{"turn-user", 0, OPT_STRING, "NAME", NULL, 0, 0, FIELD(turn_user), "TURN user name"},
 	{"turn-pass", 0, OPT_STRING, "SECRET", NULL, 0, 0, FIELD(turn_pass),
 	 "TURN password (prefer the environment variable: argv is public)"},
@@ -162,32 +162,42 @@ int cli_code_link(const char *server, const char *code, char *out, size_t cap)
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
+/* --stun / --turn take one URL or several, comma-separated. */
+static int add_urls(struct cli *c, const char *list, int turn)
+{
+	char url[300];
+	const char *p = list;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		struct ice_server *s = &c->ice.servers[c->ice.nservers];
+		if (c->ice.nservers >= ICE_MAX_SERVERS || n == 0 || n >= sizeof(url)) {
+			fprintf(stderr, "rtcpeer: too many or empty ICE server URLs in '%s'\n", list);
+			return -1;
+		}
+		memcpy(url, p, n);
+		url[n] = '\0';
+		if (cli_parse_ice_url(url, s) < 0 || (s->kind == ICE_SERVER_STUN) == turn) {
+			fprintf(stderr, "rtcpeer: '%s': expected %s\n", url,
+				turn ? "turn:HOST[:PORT][?transport=udp|tcp]" : "stun:HOST[:PORT]");
+			return -1;
+		}
+		if (turn) {
+			snprintf(s->username, sizeof(s->username), "%s",
+				 c->turn_user ? c->turn_user : "");
+			snprintf(s->credential, sizeof(s->credential), "%s",
+				 c->turn_pass ? c->turn_pass : "");
+		}
+		c->ice.nservers++;
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
 static int build_ice(struct cli *c)
 {
-	if (c->stun) {
-		if (cli_parse_ice_url(c->stun, &c->ice.servers[c->ice.nservers]) < 0 ||
-		    c->ice.servers[c->ice.nservers].kind != ICE_SERVER_STUN) {
-			fprintf(stderr, "rtcpeer: --stun '%s': expected stun:HOST[:PORT]\n", c->stun);
-			return -1;
-		}
-		c->ice.nservers++;
-	}
-	if (c->turn) {
-		struct ice_server *s = &c->ice.servers[c->ice.nservers];
-		if (cli_parse_ice_url(c->turn, s) < 0 || s->kind == ICE_SERVER_STUN) {
-			fprintf(stderr, "rtcpeer: --turn '%s': expected "
-					"turn:HOST[:PORT][?transport=udp|tcp]\n", c->turn);
-			return -1;
-		}
-		snprintf(s->username, sizeof(s->username), "%s", c->turn_user ? c->turn_user : "");
-		snprintf(s->credential, sizeof(s->credential), "%s",
-			 c->turn_pass ? c->turn_pass : "");
-		c->ice.nservers++;
-	}
-	if (c->force_relay && !c->turn) {
-		fprintf(stderr, "rtcpeer: --relay needs --turn\n");
+	if ((c->stun && add_urls(c, c->stun, 0) < 0) || (c->turn && add_urls(c, c->turn, 1) < 0))
 		return -1;
-	}
+	/* --relay without --turn is fine: signald may hand out TURN servers in `joined`. */
 	c->ice.force_relay = c->force_relay;
 	c->ice.tcp = c->ice_tcp;
 	if (c->bind_addr) {

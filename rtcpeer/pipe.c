@@ -49,23 +49,10 @@ struct pipe_state {
 static gboolean on_stdin(gint fd, GIOCondition cond, gpointer arg);
 static gboolean on_stdout(gint fd, GIOCondition cond, gpointer arg);
 
-/* Control messages go through the same order rules as the peer's. */
+/* A send that fails ends the session: the channel is gone. */
 static int send_ctl(struct pipe_state *p, json_t *msg)
 {
-	struct xfer_msg m;
-	struct xfer_error e;
-	size_t len;
-	char *text = msg ? xfer_dump(msg, &len) : NULL;
-	int rc = -1;
-	if (text && xfer_parse(text, len, &m, &e) == 0) {
-		rc = xfer_seq_text(&p->seq, XFER_LOCAL, &m, &e);
-		xfer_msg_clear(&m);
-	}
-	free(text);
-	if (rc == 0)
-		rc = session_send(p->s, msg);
-	else
-		json_decref(msg);
+	int rc = session_send_ordered(p->s, &p->seq, msg);
 	if (rc < 0)
 		session_finish(p->s, EXIT_PEER, "the connection to the peer is gone");
 	return rc;

@@ -231,6 +231,29 @@ static void check_auth(struct session *s, int binary, const uint8_t *buf, size_t
 		s->app->ready(s->app->arg, s, s->dc);
 }
 
+int session_send_ordered(struct session *s, struct xfer_seq *seq, json_t *json)
+{
+	struct xfer_msg m;
+	struct xfer_error e;
+	size_t len;
+	char *text = json ? xfer_dump(json, &len) : NULL;
+	int rc = -1;
+
+	json_decref(json);
+	if (!text) {
+		session_finish(s, EXIT_FAILURE_, "internal: no memory");
+		return -1;
+	}
+	/* Our own messages pass the same order rules as the peer's, on the text it will get. */
+	if (xfer_parse(text, len, &m, &e) < 0 || xfer_seq_text(seq, XFER_LOCAL, &m, &e) < 0)
+		session_finish(s, EXIT_FAILURE_, "internal: %s", e.message);
+	else
+		rc = s->dc ? dc_send(s->dc, 0, (const uint8_t *)text, len) : -1;
+	xfer_msg_clear(&m);
+	free(text);
+	return rc;
+}
+
 int session_send(struct session *s, json_t *json)
 {
 	return s->dc ? send_control(s, json) : (json_decref(json), -1);

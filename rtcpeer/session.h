@@ -57,6 +57,11 @@ void session_event(struct session *s, const char *event, json_t *fields);
 void session_expect_close(struct session *s, int exit_code);
 /* Sends a control message (consumed) as one text message on the session's channel. */
 int session_send(struct session *s, json_t *json);
+/* The same for a message of the transfer itself: first checked against seq's order rules as
+ * the peer will check it (a refusal is our bug: the session ends as an internal error).
+ * Returns 0, or -1 when refused or not sent. */
+struct xfer_seq;
+int session_send_ordered(struct session *s, struct xfer_seq *seq, json_t *json);
 const struct cli *session_cli(const struct session *s);
 /* Backpressure to the peer (see peer_pause_reading). */
 void session_pause_reading(struct session *s, int paused);

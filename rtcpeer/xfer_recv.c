@@ -47,19 +47,7 @@ struct receiver {
 
 static void send_msg(struct receiver *r, json_t *msg)
 {
-	struct xfer_msg m;
-	struct xfer_error e;
-	size_t len;
-	char *text = xfer_dump(msg, &len);
-	if (!text || xfer_parse(text, len, &m, &e) < 0 ||
-	    xfer_seq_text(&r->seq, XFER_LOCAL, &m, &e) < 0) {
-		session_finish(r->s, EXIT_FAILURE_, "internal: %s", text ? e.message : "no memory");
-	} else {
-		xfer_msg_clear(&m);
-		session_send(r->s, json_incref(msg));
-	}
-	free(text);
-	json_decref(msg);
+	session_send_ordered(r->s, &r->seq, msg);
 }
 
 /* ---------------------------------------------------------------- the temporary file */

@@ -80,20 +80,7 @@ static int check_files(const struct cli *cli)
 
 static void send_msg(struct sender *x, json_t *msg)
 {
-	struct xfer_msg m;
-	struct xfer_error e;
-	size_t len;
-	char *text = xfer_dump(msg, &len);
-	/* Our own messages go through the same sequence rules as the peer's. */
-	if (!text || xfer_parse(text, len, &m, &e) < 0 ||
-	    xfer_seq_text(&x->seq, XFER_LOCAL, &m, &e) < 0) {
-		session_finish(x->s, EXIT_FAILURE_, "internal: %s", text ? e.message : "no memory");
-	} else {
-		xfer_msg_clear(&m);
-		session_send(x->s, json_incref(msg));
-	}
-	free(text);
-	json_decref(msg);
+	session_send_ordered(x->s, &x->seq, msg);
 }
 
 static void next_file(struct sender *x);

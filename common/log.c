@@ -79,3 +79,13 @@ void log_emit(enum log_level level, const char *scope, const char *fmt, ...)
 			msg);
 	}
 }
+
+void log_line(enum log_level level, const char *scope, const char *line)
+{
+	if (level > log_max_level)
+		return;
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	log_emit(level, scope, "%.*s", (int)n, line);
+}

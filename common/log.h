@@ -19,6 +19,9 @@ __attribute__((format(printf, 3, 4)))
 #endif
 void log_emit(enum log_level level, const char *scope, const char *fmt, ...);
 
+/* A line from another library's logger (lws, usrsctp): its trailing CR/LF is dropped. */
+void log_line(enum log_level level, const char *scope, const char *line);
+
 #define LOG_AT(level, scope, ...)                                                                \
 	do {                                                                                     \
 		if ((level) <= log_max_level)                                                    \

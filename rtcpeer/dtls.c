@@ -396,17 +396,3 @@ int dtls_auth_failed(const struct dtls *d)
 {
 	return d->auth_failed;
 }
-
-size_t dtls_data_mtu(const struct dtls *d)
-{
-	return gnutls_dtls_get_data_mtu(d->session);
-}
-
-int dtls_export(const struct dtls *d, const char *label, uint8_t *out, size_t len)
-{
-	if (d->state != DTLS_CONNECTED)
-		return -1;
-	return gnutls_prf_rfc5705(d->session, strlen(label), label, 0, NULL, len, (char *)out) < 0
-		       ? -1
-		       : 0;
-}

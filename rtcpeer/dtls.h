@@ -51,10 +51,6 @@ enum dtls_state dtls_get_state(const struct dtls *d);
 const char *dtls_last_error(const struct dtls *d);
 /* Whether the failure was the remote certificate not matching the SDP fingerprint. */
 int dtls_auth_failed(const struct dtls *d);
-/* The largest record payload dtls_send() takes. */
-size_t dtls_data_mtu(const struct dtls *d);
-/* Keying material for the transfer-code authentication (RFC 5705 exporter). */
-int dtls_export(const struct dtls *d, const char *label, uint8_t *out, size_t len);
 
 const char *dtls_state_name(enum dtls_state state);
 

@@ -124,15 +124,11 @@ static const struct lws_protocols protocols[] = {
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
+/* Debug only, errors too: connection errors reach the session as events, with their text. */
 static void lws_log_to_ours(int level, const char *line)
 {
-	size_t n = strlen(line);
-	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		n--;
-	if (level & LLL_ERR)
-		log_debug("lws", "%.*s", (int)n, line); /* connection errors reach us as events */
-	else
-		log_debug("lws", "%.*s", (int)n, line);
+	(void)level;
+	log_line(LOG_DEBUG, "lws", line);
 }
 
 static int connect_url(struct sigclient *c, const struct sigclient_config *cfg, char *err,

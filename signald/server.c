@@ -510,15 +510,7 @@ static const struct lws_protocol_vhost_options hdr_referrer = {
 
 static void lws_log_to_ours(int level, const char *line)
 {
-	size_t n = strlen(line);
-	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		n--;
-	if (level & LLL_ERR)
-		log_error("lws", "%.*s", (int)n, line);
-	else if (level & LLL_WARN)
-		log_warn("lws", "%.*s", (int)n, line);
-	else
-		log_debug("lws", "%.*s", (int)n, line);
+	log_line(level & LLL_ERR ? LOG_ERROR : level & LLL_WARN ? LOG_WARN : LOG_DEBUG, "lws", line);
 }
 
 /* lws needs an fd budget up front; ours is the connection limit within RLIMIT_NOFILE. */

@@ -40,6 +40,9 @@ static int add_turn(json_t *list, const struct signald_config *cfg, const char *
 
 json_t *turncred_ice_servers(const struct signald_config *cfg, const char *peer_id, time_t now)
 {
+	/* Nothing per peer to add: every join shares the configured array (no copy per join). */
+	if (!json_array_size(cfg->stun_urls) && !(json_array_size(cfg->turn_urls) && cfg->turn_secret))
+		return json_incref(cfg->ice_servers);
 	json_t *list = json_copy(cfg->ice_servers); /* shallow: the entries are shared, read-only */
 	if (!list)
 		return NULL;

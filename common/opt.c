@@ -18,6 +18,47 @@ int opt_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigne
 	return 0;
 }
 
+int opt_parse_hostport(const char *s, size_t len, char *host, size_t hostcap,
+		       unsigned long *port, int port_optional)
+{
+	char portbuf[8];
+	const char *h = s, *colon;
+	size_t hlen;
+
+	if (len > 0 && s[0] == '[') {
+		const char *close = memchr(s, ']', len);
+		if (!close || (close + 1 < s + len && close[1] != ':'))
+			return -1;
+		h = s + 1;
+		hlen = (size_t)(close - h);
+		colon = close + 1 < s + len ? close + 1 : NULL;
+	} else {
+		colon = NULL;
+		for (size_t i = len; i > 0; i--)
+			if (s[i - 1] == ':') {
+				colon = s + i - 1;
+				break;
+			}
+		hlen = colon ? (size_t)(colon - s) : len;
+	}
+	if (!colon && !port_optional)
+		return -1;
+	if (colon) {
+		size_t plen = len - (size_t)(colon + 1 - s);
+		if (plen == 0 || plen >= sizeof(portbuf))
+			return -1;
+		memcpy(portbuf, colon + 1, plen);
+		portbuf[plen] = '\0';
+		if (opt_parse_ulong(portbuf, 0, 65535, port) < 0)
+			return -1;
+	}
+	if (hlen >= hostcap)
+		return -1;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	return 0;
+}
+
 void opt_env_name(char *out, size_t cap, const char *prefix, const char *name)
 {
 	size_t o = 0;

@@ -38,6 +38,12 @@ int opt_parse(const struct opt_def *defs, size_t ndefs, void *cfg, const char *e
 /* Bounded unsigned parsing: decimal only, no sign, no trailing junk, no overflow. */
 int opt_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
+/* "HOST:PORT" or "[IPv6]:PORT" (or, with port_optional, also "HOST" and "[IPv6]", leaving
+ * *port alone) from s[0..len). host gets the host without brackets, "" when empty. The port is
+ * 0..65535. Returns 0, or -1 when malformed or host does not fit in hostcap. */
+int opt_parse_hostport(const char *s, size_t len, char *host, size_t hostcap,
+		       unsigned long *port, int port_optional);
+
 void opt_print_help(FILE *out, const struct opt_def *defs, size_t ndefs, const char *env_prefix);
 
 /* The environment variable name of an option, e.g. SIGNALD_MAX_ROOMS. */

@@ -97,7 +97,6 @@ static enum cli_command command_from(const char *s)
 int cli_parse_ice_url(const char *url, struct ice_server *s)
 {
 	const char *rest;
-	char hostport[300];
 	unsigned long port = 3478;
 	memset(s, 0, sizeof(*s));
 	if (strncmp(url, "stun:", 5) == 0) {
@@ -115,29 +114,10 @@ int cli_parse_ice_url(const char *url, struct ice_server *s)
 		s->kind = ICE_SERVER_TURN_TCP;
 	else if (q && strcmp(q, "?transport=udp") != 0)
 		return -1;
-	if (len == 0 || len >= sizeof(hostport))
+	/* A port of 0 is no server's. */
+	if (opt_parse_hostport(rest, len, s->host, sizeof(s->host), &port, 1) < 0 || !s->host[0] ||
+	    port == 0)
 		return -1;
-	memcpy(hostport, rest, len);
-	hostport[len] = '\0';
-	char *host = hostport, *colon;
-	if (host[0] == '[') { /* [IPv6]:port */
-		char *close = strchr(host, ']');
-		if (!close || (close[1] != '\0' && close[1] != ':'))
-			return -1;
-		*close = '\0';
-		colon = close[1] == ':' ? close + 1 : NULL;
-		host++;
-	} else {
-		colon = strrchr(host, ':');
-	}
-	if (colon) {
-		*colon = '\0';
-		if (opt_parse_ulong(colon + 1, 1, 65535, &port) < 0)
-			return -1;
-	}
-	if (!host[0] || strlen(host) >= sizeof(s->host))
-		return -1;
-	snprintf(s->host, sizeof(s->host), "%s", host);
 	s->port = (uint16_t)port;
 	return 0;
 }

@@ -77,30 +77,13 @@ void config_print_help(FILE *out)
 }
 
 /* "ADDR:PORT" or "[V6ADDR]:PORT"; the host part may be empty (all interfaces). */
-static int parse_listen(struct signald_config *cfg)
+/* "ADDR:PORT" or "[V6ADDR]:PORT"; the host part may be empty (all interfaces). */
+static int parse_listen(const char *text, char *host, size_t hostcap, int *port)
 {
-	const char *s = cfg->listen, *colon;
-	size_t hlen;
-	unsigned long port;
-
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (!close || close[1] != ':')
-			return -1;
-		hlen = (size_t)(close - s - 1);
-		s++;
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
-			return -1;
-		hlen = (size_t)(colon - s);
-	}
-	if (hlen >= sizeof(cfg->listen_host) || opt_parse_ulong(colon + 1, 0, 65535, &port) < 0)
+	unsigned long p;
+	if (opt_parse_hostport(text, strlen(text), host, hostcap, &p, 0) < 0)
 		return -1;
-	memcpy(cfg->listen_host, s, hlen);
-	cfg->listen_host[hlen] = '\0';
-	cfg->listen_port = (int)port;
+	*port = (int)p;
 	return 0;
 }
 
@@ -131,8 +114,15 @@ static int validate(struct signald_config *cfg)
 	enum log_format format;
 	json_error_t jerr;
 
-	if (parse_listen(cfg) < 0) {
+	if (parse_listen(cfg->listen, cfg->listen_host, sizeof(cfg->listen_host),
+			 &cfg->listen_port) < 0) {
 		fprintf(stderr, "signald: --listen '%s': expected ADDR:PORT\n", cfg->listen);
+		return -1;
+	}
+	if (cfg->stun_listen && parse_listen(cfg->stun_listen, cfg->stun_host,
+					     sizeof(cfg->stun_host), &cfg->stun_port) < 0) {
+		fprintf(stderr, "signald: --stun-listen '%s': expected ADDR:PORT\n",
+			cfg->stun_listen);
 		return -1;
 	}
 	if (!cfg->tls_cert != !cfg->tls_key) {

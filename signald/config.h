@@ -51,6 +51,8 @@ struct signald_config {
 	/* Derived by config_load(); owned by the config. */
 	char listen_host[64];
 	int listen_port;
+	char stun_host[64];           /* from --stun-listen */
+	int stun_port;
 	json_t *ice_servers;
 	json_t *stun_urls;  /* arrays of strings, possibly empty */
 	json_t *turn_urls;

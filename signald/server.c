@@ -587,7 +587,8 @@ static int start_stun(struct server *s, const struct signald_config *cfg)
 {
 	char err[200];
 	lws_sock_file_fd_type fd;
-	s->stun_fd = stun_open(cfg->stun_listen, &s->stun_port, err, sizeof(err));
+	s->stun_port = cfg->stun_port;
+	s->stun_fd = stun_open(cfg->stun_host, &s->stun_port, err, sizeof(err));
 	if (s->stun_fd < 0) {
 		log_error("stun", "%s", err);
 		return -1;

@@ -17,33 +17,21 @@
 #define STUN_BATCH   64   /* datagrams per readable event */
 #define STUN_MAX_PKT 1280 /* larger "Binding requests" are not ours to answer */
 
-int stun_open(const char *listen, int *port, char *err, size_t errlen)
+int stun_open(const char *host, int *port, char *err, size_t errlen)
 {
-	char host[256];
-	const char *colon = strrchr(listen, ':');
+	char portstr[8];
 	struct addrinfo hints, *res = NULL;
-	if (!colon || (size_t)(colon - listen) >= sizeof(host)) {
-		snprintf(err, errlen, "--stun-listen '%s': expected ADDR:PORT", listen);
-		return -1;
-	}
-	size_t hl = (size_t)(colon - listen);
-	memcpy(host, listen, hl);
-	host[hl] = '\0';
-	char *h = host;
-	if (h[0] == '[' && hl > 1 && h[hl - 1] == ']') { /* [v6]:port */
-		h[hl - 1] = '\0';
-		h++;
-	}
+	snprintf(portstr, sizeof(portstr), "%d", *port);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_DGRAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
-	if (getaddrinfo(h[0] ? h : NULL, colon + 1, &hints, &res) != 0 || !res) {
-		snprintf(err, errlen, "--stun-listen '%s': not a numeric address and port", listen);
+	if (getaddrinfo(host[0] ? host : NULL, portstr, &hints, &res) != 0 || !res) {
+		snprintf(err, errlen, "--stun-listen: '%s' is not a numeric address", host);
 		return -1;
 	}
 	int fd = socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
-		snprintf(err, errlen, "--stun-listen %s: %s", listen, strerror(errno));
+		snprintf(err, errlen, "--stun-listen %s port %d: %s", host, *port, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		freeaddrinfo(res);

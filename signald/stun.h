@@ -11,8 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Binds "ADDR:PORT" (port 0: any), non-blocking. Returns the fd, or -1 with err filled. */
-int stun_open(const char *listen, int *port, char *err, size_t errlen);
+/* Binds UDP on host ("": all) and *port (0: any; *port gets the one bound), non-blocking.
+ * Returns the fd, or -1 with err filled. */
+int stun_open(const char *host, int *port, char *err, size_t errlen);
 /* Answers what is waiting on fd (at most a bounded batch, to keep the loop fair). */
 void stun_service(int fd, uint64_t *answered, uint64_t *dropped);
 

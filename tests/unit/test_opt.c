@@ -478,6 +478,38 @@ static void t_print_help(void **state)
 	free(text);
 }
 
+static void t_hostport(void **state)
+{
+	char host[16];
+	unsigned long port = 77;
+	(void)state;
+#define HP(text, opt) opt_parse_hostport(text, strlen(text), host, sizeof(host), &port, opt)
+	assert_int_equal(HP("127.0.0.1:8080", 0), 0);
+	assert_string_equal(host, "127.0.0.1");
+	assert_int_equal(port, 8080);
+	assert_int_equal(HP("[::1]:9", 0), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 9);
+	assert_int_equal(HP(":0", 0), 0); /* all interfaces, any port */
+	assert_string_equal(host, "");
+	assert_int_equal(port, 0);
+	port = 77;
+	assert_int_equal(HP("stun.example", 1), 0); /* port optional: left alone */
+	assert_string_equal(host, "stun.example");
+	assert_int_equal(port, 77);
+	assert_int_equal(HP("[fe80::1]", 1), 0);
+	assert_string_equal(host, "fe80::1");
+	assert_int_equal(HP("host", 0), -1); /* port required */
+	assert_int_equal(HP("[::1", 0), -1);
+	assert_int_equal(HP("[::1]x", 1), -1);
+	assert_int_equal(HP("h:", 1), -1);
+	assert_int_equal(HP("h:65536", 1), -1);
+	assert_int_equal(HP("h:-1", 1), -1);
+	assert_int_equal(HP("h:8x", 1), -1);
+	assert_int_equal(HP("a-much-too-long-host:1", 1), -1); /* does not fit host[16] */
+#undef HP
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -495,6 +527,7 @@ int main(void)
 		cmocka_unit_test_setup(t_bad_env_number, clean_env),
 		cmocka_unit_test_setup(t_positional, clean_env),
 		cmocka_unit_test_setup(t_too_many_positional, clean_env),
+		cmocka_unit_test(t_hostport),
 		cmocka_unit_test(t_parse_ulong),
 		cmocka_unit_test(t_env_name),
 		cmocka_unit_test(t_print_help),

@@ -132,6 +132,19 @@ const char *session_route(const struct session *s)
 	return s->peer && peer_relayed(s->peer) ? "relayed" : "direct";
 }
 
+void session_summary(struct session *s, const char *head, unsigned files, uint64_t bytes,
+		     uint64_t start_ns)
+{
+	double secs = (double)(util_now_ns() - start_ns) / 1e9;
+	if (!s->cli->quiet)
+		fprintf(stderr, "%s, %llu bytes in %.2f s (%.1f MB/s), %s\n", head,
+			(unsigned long long)bytes, secs, secs > 0 ? (double)bytes / secs / 1e6 : 0.0,
+			session_path(s));
+	session_event(s, "summary", json_pack("{s:i, s:I, s:f, s:s}", "files", files, "bytes",
+					      (json_int_t)bytes, "seconds", secs, "path",
+					      session_route(s)));
+}
+
 void session_mark_data(struct session *s)
 {
 	if (!s->t_first_byte)

@@ -71,6 +71,10 @@ int session_drained(struct session *s);
 const char *session_path(struct session *s);
 /* "direct" or "relayed": the machine-readable form, for --json. */
 const char *session_route(const struct session *s);
+/* The final line ("<head>, N bytes in S s (R MB/s), <path>" unless --quiet) and the summary
+ * event, timed from start_ns. */
+void session_summary(struct session *s, const char *head, unsigned files, uint64_t bytes,
+		     uint64_t start_ns);
 /* The first application byte went out or came in (for --timing). */
 void session_mark_data(struct session *s);
 

@@ -225,14 +225,9 @@ static gboolean bye_timeout(gpointer arg)
 
 static void print_summary(struct receiver *r)
 {
-	double secs = (double)(util_now_ns() - r->start_ns) / 1e9;
-	if (!r->cli->quiet)
-		fprintf(stderr, "received %u file%s, %llu bytes in %.2f s (%.1f MB/s), %s\n", r->ok,
-			r->ok == 1 ? "" : "s", (unsigned long long)r->total, secs,
-			secs > 0 ? (double)r->total / secs / 1e6 : 0.0, session_path(r->s));
-	session_event(r->s, "summary",
-		      json_pack("{s:i, s:I, s:f, s:s}", "files", r->ok, "bytes", (json_int_t)r->total,
-				"seconds", secs, "path", session_route(r->s)));
+	char head[64];
+	snprintf(head, sizeof(head), "received %u file%s", r->ok, r->ok == 1 ? "" : "s");
+	session_summary(r->s, head, r->ok, r->total, r->start_ns);
 }
 
 static void on_message(void *arg, int binary, const uint8_t *buf, size_t len)

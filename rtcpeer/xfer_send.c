@@ -181,14 +181,10 @@ static void next_file(struct sender *x)
 
 static void print_summary(struct sender *x)
 {
-	double secs = (double)(util_now_ns() - x->start_ns) / 1e9;
-	if (!x->cli->quiet)
-		fprintf(stderr, "sent %u of %zu file%s, %llu bytes in %.2f s (%.1f MB/s), %s\n", x->ok,
-			x->cli->nargs, x->cli->nargs == 1 ? "" : "s", (unsigned long long)x->total,
-			secs, secs > 0 ? (double)x->total / secs / 1e6 : 0.0, session_path(x->s));
-	session_event(x->s, "summary",
-		      json_pack("{s:i, s:I, s:f, s:s}", "files", x->ok, "bytes", (json_int_t)x->total,
-				"seconds", secs, "path", session_route(x->s)));
+	char head[64];
+	snprintf(head, sizeof(head), "sent %u of %zu file%s", x->ok, x->cli->nargs,
+		 x->cli->nargs == 1 ? "" : "s");
+	session_summary(x->s, head, x->ok, x->total, x->start_ns);
 }
 
 static void on_verdict(struct sender *x, const struct xfer_msg *m)

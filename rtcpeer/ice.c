@@ -251,8 +251,7 @@ struct ice *ice_new(const struct ice_config *cfg, const struct ice_callbacks *cb
 	ice->cb = *cb;
 	ice->agent = nice_agent_new_full(g_main_context_default(), NICE_COMPATIBILITY_RFC5245,
 					 NICE_AGENT_OPTION_REGULAR_NOMINATION |
-						 NICE_AGENT_OPTION_ICE_TRICKLE |
-						 NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+						 NICE_AGENT_OPTION_ICE_TRICKLE);
 	if (!ice->agent) {
 		snprintf(err, errlen, "cannot create the ICE agent");
 		goto fail;

@@ -3,7 +3,8 @@
  * (BUNDLE + rtcp-mux: WebRTC needs nothing else), on the default GLib main context.
  *
  * Remote candidates that arrive before the remote credentials are queued (bounded); the
- * offerer is controlling (RFC 8445 §6.1.1); consent freshness (RFC 7675) is on.
+ * offerer is controlling (RFC 8445 §6.1.1). Consent (RFC 7675): libnice sends a check every
+ * 4-6 s (keepalive-conncheck) and answers the peer's; expiry is consent.h's job.
  */
 #ifndef RTCPEER_ICE_H
 #define RTCPEER_ICE_H

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "consent.h"
 #include "dtls.h"
 #include "log.h"
 #include "sctp.h"
@@ -40,6 +41,7 @@ struct peer {
 	struct early early[PEER_EARLY_DATAGRAMS];
 	size_t nearly;
 	guint timeout;
+	struct consent consent;
 	struct peer_timing timing;
 };
 
@@ -54,6 +56,8 @@ static void set_state(struct peer *p, enum peer_state state)
 	if (p->state == state || p->state == PEER_FAILED || p->state == PEER_CLOSED)
 		return;
 	p->state = state;
+	if (state == PEER_FAILED || state == PEER_CLOSED)
+		consent_stop(&p->consent);
 	if (state == PEER_CONNECTED || state == PEER_FAILED || state == PEER_CLOSED) {
 		if (p->timeout)
 			g_source_remove(p->timeout);
@@ -163,8 +167,17 @@ static int dtls_out(void *arg, const uint8_t *buf, size_t len)
 static void dtls_record(void *arg, const uint8_t *buf, size_t len)
 {
 	struct peer *p = arg;
+	consent_refresh(&p->consent);
 	if (p->sctp)
 		sctp_input(p->sctp, buf, len);
+}
+
+static void consent_expired(void *arg)
+{
+	char msg[100];
+	snprintf(msg, sizeof(msg), "the peer went silent: nothing from it for %u s (consent expired)",
+		 CONSENT_TIMEOUT_MS / 1000);
+	fail(arg, PEER_FAIL_ICE, msg);
 }
 
 static void dtls_state_cb(void *arg, enum dtls_state st)
@@ -173,6 +186,7 @@ static void dtls_state_cb(void *arg, enum dtls_state st)
 	char msg[200];
 	if (st == DTLS_CONNECTED) {
 		p->timing.dtls = util_now_ns();
+		consent_start(&p->consent, CONSENT_TIMEOUT_MS, consent_expired, p);
 		start_sctp(p);
 	} else if (st == DTLS_FAILED) {
 		snprintf(msg, sizeof(msg), "DTLS: %s", dtls_last_error(p->dtls));
@@ -460,6 +474,7 @@ void peer_free(struct peer *p)
 		return;
 	if (p->timeout)
 		g_source_remove(p->timeout);
+	consent_stop(&p->consent);
 	dcmgr_free(p->dcmgr);
 	sctp_free(p->sctp);
 	dtls_free(p->dtls);

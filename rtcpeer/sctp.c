@@ -119,7 +119,7 @@ static void global_settings(void)
 	usrsctp_sysctl_set_sctp_init_rtx_max_default(5);
 	usrsctp_sysctl_set_sctp_assoc_rtx_max_default(5);
 	usrsctp_sysctl_set_sctp_path_rtx_max_default(5);
-	usrsctp_sysctl_set_sctp_heartbeat_interval_default(10000);
+	usrsctp_sysctl_set_sctp_heartbeat_interval_default(2500); /* consent.h */
 	usrsctp_sysctl_set_sctp_ecn_enable(0);                 /* no ECN through DTLS */
 	usrsctp_sysctl_set_sctp_pr_enable(1);                  /* RFC 3758 for unreliable channels */
 }

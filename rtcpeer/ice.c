@@ -136,20 +136,29 @@ static int is_loopback(const NiceAddress *a)
 	return 0;
 }
 
+/* "192.0.2.1:5000" or "[2001:db8::1]:5000" (RFC 3986 §3.2.2: an IPv6 address in brackets, so
+ * the port is not read as its last group). */
+static void format_endpoint(const NiceAddress *a, char *out, size_t outlen)
+{
+	char host[NICE_ADDRESS_STRING_LEN];
+	nice_address_to_string(a, host);
+	snprintf(out, outlen, a->s.addr.sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
+		 nice_address_get_port(a));
+}
+
 static void on_selected_pair(NiceAgent *agent, guint stream, guint component,
 			     NiceCandidate *local, NiceCandidate *remote, gpointer arg)
 {
 	struct ice *ice = arg;
-	char la[NICE_ADDRESS_STRING_LEN], ra[NICE_ADDRESS_STRING_LEN];
+	char la[NICE_ADDRESS_STRING_LEN + 8], ra[NICE_ADDRESS_STRING_LEN + 8];
 	(void)agent;
 	(void)stream;
 	(void)component;
-	nice_address_to_string(&local->addr, la);
-	nice_address_to_string(&remote->addr, ra);
+	format_endpoint(&local->addr, la, sizeof(la));
+	format_endpoint(&remote->addr, ra, sizeof(ra));
 	const char *proto = local->transport == NICE_CANDIDATE_TRANSPORT_UDP ? "udp" : "tcp";
-	snprintf(ice->pair, sizeof(ice->pair), "%s %s %s:%u -> %s %s:%u", proto,
-		 cand_type(local->type), la, nice_address_get_port(&local->addr),
-		 cand_type(remote->type), ra, nice_address_get_port(&remote->addr));
+	snprintf(ice->pair, sizeof(ice->pair), "%s %s %s -> %s %s", proto, cand_type(local->type),
+		 la, cand_type(remote->type), ra);
 	snprintf(ice->local_type, sizeof(ice->local_type), "%s", cand_type(local->type));
 	snprintf(ice->remote_type, sizeof(ice->remote_type), "%s", cand_type(remote->type));
 	ice->relayed = local->type == NICE_CANDIDATE_TYPE_RELAYED ||

@@ -9,7 +9,8 @@ running when a side is killed. "Mid-transfer" is established, not guessed: both 
 `authenticated`, and the receiver has written at least KILL_AFTER bytes (its /proc/PID/io wchar).
 Expected: the survivor exits 7 (the peer aborted or went away) with a message; a sender whose
 receiver died notices within 10 s (it is sending: SCTP retransmissions give up), a receiver
-whose sender died within 20 s (it only listens: ICE consent checks give up); a receiver leaves
+whose sender died within 20 s (it only listens: consent expires after 15 s without a DTLS
+record from the peer, rtcpeer/consent.h); a receiver leaves
 neither the final file nor a `.rtcpeer-*` temporary file.
 """
 

@@ -2,7 +2,7 @@
 # tests/nat/run.sh - rtcpeer across two NAT routers, with signald and coturn on a "public"
 # network, all in network namespaces of this run (see tests/nat/README.md).
 #
-#   run.sh [--signald PATH] [--rtcpeer PATH] [CASE...]      CASE: 1 2 3 4 5 (default: all)
+#   run.sh [--signald PATH] [--rtcpeer PATH] [CASE...]      CASE: 1 to 7 (default: all)
 #
 # Needs root, `ip netns`, iptables and coturn's turnserver (scripts/nat-deps.sh); without them it
 # prints why and exits 77 (ctest's skip code). Prints PASS/FAIL per case and a last line
@@ -31,11 +31,11 @@ while [ $# -gt 0 ]; do
 	--signald) SIGNALD=$2; shift 2 ;;
 	--rtcpeer) RTCPEER=$2; shift 2 ;;
 	-h | --help) sed -n '2,14p' "$0"; exit 0 ;;
-	[1-6]) CASES+=("$1"); shift ;;
+	[1-7]) CASES+=("$1"); shift ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
-[ ${#CASES[@]} -gt 0 ] || CASES=(1 2 3 4 5 6)
+[ ${#CASES[@]} -gt 0 ] || CASES=(1 2 3 4 5 6 7)
 
 skip() {
 	echo "SKIP: $*"
@@ -339,12 +339,15 @@ stop_signald() {
 # rtcpeer send in host a, rtcpeer recv in host b (each bound to its LAN address). Sets SEND_RC,
 # RECV_RC (124: still running at DEADLINE seconds, killed), XFER_S (wall time of the pair).
 transfer() {
-	local timeout=$1 deadline=$2 t spid rpid code end
+	local timeout=$1 deadline=$2 t spid rpid code end bind_a=(--bind-addr 10.0.1.2)
+	local bind_b=(--bind-addr 10.0.2.2)
 	shift 2
+	# XFER_ALL_ADDRS=1: host candidates on every address of the host (IPv6 too), not one
+	if [ "${XFER_ALL_ADDRS:-0}" = 1 ]; then bind_a=() bind_b=(); fi
 	mkdir -p "$CD/out"
 	t=$(now_ms)
 	# shellcheck disable=SC2086 # $EXTRA_ARGS: several options on purpose
-	ip netns exec "$NS_A" "$RTCPEER" send --server "$SIG_URL" --bind-addr 10.0.1.2 --json \
+	ip netns exec "$NS_A" "$RTCPEER" send --server "$SIG_URL" "${bind_a[@]}" --json \
 		--timeout "$timeout" "$@" $EXTRA_ARGS "$RUN/$FILE_NAME" >"$CD/send.out" 2>"$CD/send.err" &
 	spid=$!
 	echo $spid >"$RUN/send.pid"
@@ -356,7 +359,7 @@ transfer() {
 	fi
 	code=$(sed -n 's/^rtcpeer recv //p' "$CD/send.out" | head -n 1)
 	# shellcheck disable=SC2086
-	ip netns exec "$NS_B" "$RTCPEER" recv --server "$SIG_URL" --bind-addr 10.0.2.2 --json \
+	ip netns exec "$NS_B" "$RTCPEER" recv --server "$SIG_URL" "${bind_b[@]}" --json \
 		--timeout "$timeout" -o "$CD/out" "$@" $EXTRA_ARGS "$code" >"$CD/recv.out" 2>"$CD/recv.err" &
 	rpid=$!
 	echo $rpid >"$RUN/recv.pid"
@@ -568,6 +571,44 @@ turn_rest_allocations_ok() {
 	if grep -qE 'credentials are incorrect|Cannot find credentials' <(turn_log rest); then
 		FAILS+=("coturn refused credentials: $(grep -E 'incorrect|Cannot find credentials' <(turn_log rest) | head -n 1)")
 	fi
+}
+
+# IPv6 next to the NATed IPv4 of make_sites: the hosts get ULA addresses that the routers
+# route (no NAT66, as IPv6 is deployed), and IPv4 UDP is blocked, so no IPv4 pair can work.
+add_ipv6_route() {
+	local i h nat
+	ip -n "$PUB" link set br0 type bridge mcast_snooping 0 2>/dev/null
+	for i in 1 2; do
+		if [ $i = 1 ]; then h=$NS_A; else h=$NS_B; fi
+		nat="${P}c$CASE-nat$i"
+		for ns in "$nat" "$h"; do
+			ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.accept_dad=0
+		done
+		ip netns exec "$nat" sysctl -qw net.ipv6.conf.all.forwarding=1
+		ip -n "$nat" addr add "fd00:100::$i/64" dev wan nodad || return 1
+		ip -n "$nat" addr add "fd00:$i::1/64" dev lan nodad || return 1
+		ip -n "$h" addr add "fd00:$i::2/64" dev eth0 nodad || return 1
+		ip -n "$h" -6 route add default via "fd00:$i::1" || return 1
+		ip -n "$nat" -6 route add "fd00:$((3 - i))::/64" via "fd00:100::$((3 - i))" || return 1
+	done
+}
+
+case_7() {
+	DESC="IPv6: host candidates on routed ULA addresses carry the transfer when IPv4 UDP is blocked"
+	make_sites 7 cone blocked || { FAILS+=("topology setup failed"); return; }
+	add_ipv6_route || { FAILS+=("IPv6 setup failed"); return; }
+	# neighbour discovery on three links: the first echo may time out
+	if ! wait_for 5 ip netns exec "$NS_A" ping -6 -c1 -W1 fd00:2::2 >/dev/null 2>&1; then
+		FAILS+=("no IPv6 route from a (fd00:1::2) to b (fd00:2::2) within 5 s")
+		return
+	fi
+	start_signald "$SECRET" "turn:$TURN_ADDR:3479" || return
+	XFER_ALL_ADDRS=1 transfer 20 45
+	expect_ok direct 'host|prflx' 'host|prflx'
+	local pair
+	pair=$(jget "$CD/send.err" connected pair)
+	[[ "$pair" == *"[fd00:1::2]:"*"[fd00:2::2]:"* ]] ||
+		FAILS+=("send: pair \"$pair\" is not fd00:1::2 -> fd00:2::2")
 }
 
 # ------------------------------------------------------------------ main

@@ -33,6 +33,8 @@ static const struct opt_def options[] = {
 	 FIELD(max_connections), "WebSocket connections at once (also capped by the fd limit)"},
 	{"max-connections-per-ip", 0, OPT_UINT, "N", STR(SIGNALD_DEFAULT_CONNS_PER_IP), 0, 10000000,
 	 FIELD(max_connections_per_ip), "WebSocket connections per client address; 0: no limit"},
+	{"ipv6-limit-prefix", 0, OPT_UINT, "BITS", STR(SIGNALD_DEFAULT_V6_PREFIX), 32, 128,
+	 FIELD(ipv6_prefix), "IPv6 clients count against the per-address limit by this prefix"},
 	{"rate-limit", 0, OPT_UINT, "N", STR(SIGNALD_DEFAULT_RATE), 0, 10000000, FIELD(rate_limit),
 	 "messages per second per connection; 0: no limit"},
 	{"rate-burst", 0, OPT_UINT, "N", STR(SIGNALD_DEFAULT_BURST), 1, 10000000,

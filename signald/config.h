@@ -15,6 +15,7 @@
 #define SIGNALD_DEFAULT_MAX_ROOMS       100000
 #define SIGNALD_DEFAULT_MAX_CONNS       50000    /* also capped by RLIMIT_NOFILE */
 #define SIGNALD_DEFAULT_CONNS_PER_IP    100      /* a NAT'd office, not a botnet */
+#define SIGNALD_DEFAULT_V6_PREFIX       64       /* one IPv6 subscriber: a /64 costs nothing */
 #define SIGNALD_DEFAULT_RATE            50       /* msg/s: trickle ICE bursts are ~20 candidates */
 #define SIGNALD_DEFAULT_BURST           100
 #define SIGNALD_DEFAULT_QUEUE_BYTES     1048576  /* 16 max-size messages; then it is not reading */
@@ -32,6 +33,7 @@ struct signald_config {
 	unsigned long max_rooms;
 	unsigned long max_connections;
 	unsigned long max_connections_per_ip; /* 0 = unlimited */
+	unsigned long ipv6_prefix;            /* IPv6 clients are counted per this prefix */
 	unsigned long rate_limit;             /* messages/s, 0 = unlimited */
 	unsigned long rate_burst;
 	unsigned long max_queue_bytes;

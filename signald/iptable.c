@@ -1,5 +1,7 @@
 #include "iptable.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,27 @@ static size_t bucket(const struct iptable *t, const char *addr)
 		h = (h ^ *p) * 0x100000001b3ull;
 	h ^= h >> 33;
 	return (size_t)h & (t->nbuckets - 1);
+}
+
+void iptable_key(const char *addr, unsigned v6_prefix, char *out, size_t outlen)
+{
+	struct in6_addr a;
+	char text[INET6_ADDRSTRLEN];
+	if (inet_pton(AF_INET6, addr, &a) != 1) {
+		snprintf(out, outlen, "%s", addr);
+		return;
+	}
+	if (IN6_IS_ADDR_V4MAPPED(&a)) {
+		inet_ntop(AF_INET, &a.s6_addr[12], text, sizeof(text));
+		snprintf(out, outlen, "%s", text);
+		return;
+	}
+	if (v6_prefix > 128)
+		v6_prefix = 128;
+	for (unsigned bit = v6_prefix; bit < 128; bit++)
+		a.s6_addr[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+	inet_ntop(AF_INET6, &a, text, sizeof(text));
+	snprintf(out, outlen, "%s/%u", text, v6_prefix);
 }
 
 int iptable_init(struct iptable *t, size_t nbuckets)

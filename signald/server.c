@@ -301,6 +301,7 @@ static void client_arrived(struct server *s, struct client *c, struct lws *wsi)
 	buf_init(&c->rx, s->cfg->max_message_size);
 	c->tokens = (uint64_t)s->cfg->rate_burst * 1000;
 	lws_get_peer_simple(wsi, c->ip, sizeof(c->ip));
+	iptable_key(c->ip, (unsigned)s->cfg->ipv6_prefix, c->ip_key, sizeof(c->ip_key));
 	c->next = s->clients;
 	if (s->clients)
 		s->clients->prev = c;
@@ -312,13 +313,15 @@ static void client_arrived(struct server *s, struct client *c, struct lws *wsi)
 		client_close_after_flush(c, CLOSE_GOING_AWAY);
 		return;
 	}
-	long n = iptable_acquire(&s->ips, c->ip, s->cfg->max_connections_per_ip);
+	long n = iptable_acquire(&s->ips, c->ip_key, s->cfg->max_connections_per_ip);
 	if (n > 0)
 		c->ip_counted = 1;
 	if (n <= 0 || s->nclients > s->cfg->max_connections) {
 		s->st.refused++;
 		log_info(SCOPE, "refusing %s: %s", c->ip,
-			 n <= 0 ? "per-address limit" : "connection limit");
+			 n <= 0 ? (strchr(c->ip_key, '/') ? "per-address limit (IPv6 prefix)"
+							  : "per-address limit")
+				: "connection limit");
 		client_error(c, SIG_E_TOO_MANY_CONNS, n <= 0 ? NULL : "server connection limit",
 			     NULL);
 		client_close_after_flush(c, CLOSE_TRY_LATER);
@@ -337,7 +340,7 @@ static void client_gone(struct server *s, struct client *c)
 	json_decref(c->meta);
 	c->meta = NULL;
 	if (c->ip_counted)
-		iptable_release(&s->ips, c->ip);
+		iptable_release(&s->ips, c->ip_key);
 	if (c->prev)
 		c->prev->next = c->next;
 	else

@@ -49,6 +49,7 @@ struct client {
 	uint8_t ip_counted;
 	char peer_id[SIG_PEER_ID_LEN + 1];
 	char ip[48];
+	char ip_key[IPTABLE_KEY_LEN]; /* what the per-address limit counts: ip, or its IPv6 prefix */
 };
 
 struct server_stats {

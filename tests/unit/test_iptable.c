@@ -2,7 +2,8 @@
  * test_iptable.c - signald/iptable: connections per client address.
  *
  * acquire counts up to the limit and refuses at it, release counts down and frees the entry at
- * zero (the table is empty again; LeakSanitizer checks nothing is left), limit 0 means none.
+ * zero (the table is empty again; LeakSanitizer checks nothing is left), limit 0 means none;
+ * iptable_key() counts IPv6 clients by prefix.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -144,6 +145,47 @@ static void t_free_with_entries_and_twice(void **state)
 	iptable_free(&t);
 }
 
+static void key_is(const char *addr, unsigned prefix, const char *want)
+{
+	char key[IPTABLE_KEY_LEN];
+	iptable_key(addr, prefix, key, sizeof(key));
+	assert_string_equal(key, want);
+}
+
+static void t_key(void **state)
+{
+	(void)state;
+	key_is("198.51.100.7", 64, "198.51.100.7");
+	key_is("::ffff:198.51.100.7", 64, "198.51.100.7");
+	key_is("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 64, "2001:db8:1:2::/64");
+	key_is("2001:db8:1:2::1", 64, "2001:db8:1:2::/64");
+	key_is("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 56, "2001:db8:1::/56");
+	key_is("2001:db8:1:2ff::1", 60, "2001:db8:1:2f0::/60"); /* a prefix inside a group */
+	key_is("2001:db8::1", 128, "2001:db8::1/128");
+	key_is("::1", 64, "::/64");
+	key_is("not an address", 64, "not an address");
+	/* The longest form fits: 39 characters of address and "/128". */
+	key_is("2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff", 128,
+	       "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff/128");
+}
+
+/* Two addresses of one /64 share one count; another /64 has its own. */
+static void t_v6_prefix_shares_limit(void **state)
+{
+	struct iptable *t = *state;
+	char k1[IPTABLE_KEY_LEN], k2[IPTABLE_KEY_LEN], k3[IPTABLE_KEY_LEN];
+	iptable_key("2001:db8:0:1::a", 64, k1, sizeof(k1));
+	iptable_key("2001:db8:0:1::b", 64, k2, sizeof(k2));
+	iptable_key("2001:db8:0:2::a", 64, k3, sizeof(k3));
+	assert_int_equal(iptable_acquire(t, k1, 2), 1);
+	assert_int_equal(iptable_acquire(t, k2, 2), 2);
+	assert_int_equal(iptable_acquire(t, k2, 2), 0);
+	assert_int_equal(iptable_acquire(t, k3, 2), 1);
+	iptable_release(t, k1);
+	iptable_release(t, k2);
+	iptable_release(t, k3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +195,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_release_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_limit_zero_unlimited, setup, teardown),
 		cmocka_unit_test(t_free_with_entries_and_twice),
+		cmocka_unit_test(t_key),
+		cmocka_unit_test_setup_teardown(t_v6_prefix_shares_limit, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

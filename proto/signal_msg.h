@@ -41,6 +41,7 @@
 	X(SIG_E_PEER_NOT_FOUND, "peer-not-found",       "no such peer in this room")          \
 	X(SIG_E_TOO_LARGE,      "too-large",            "message too large")                  \
 	X(SIG_E_RATE_LIMITED,   "rate-limited",         "too many messages; slow down")       \
+	X(SIG_E_PEER_BUSY,      "peer-busy",            "the recipient is not keeping up; message not delivered") \
 	X(SIG_E_UNAUTHORIZED,   "unauthorized",         "missing or wrong token")             \
 	X(SIG_E_SERVER_FULL,    "server-full",          "server at capacity; try again later") \
 	X(SIG_E_TOO_MANY_CONNS, "too-many-connections", "too many connections from your address") \

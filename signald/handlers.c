@@ -2,6 +2,7 @@
  * handlers.c - what each rtc-signal.v1 message does (proto/PROTOCOL.md §4). The connection
  * layer (server.c) hands over one complete message; parsing and validation are proto/'s.
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,6 +22,7 @@ static struct client *find_member(struct room *r, const char *peer_id)
 }
 
 /* Sends to every member but `except` (NULL: everyone), serialising once. */
+/* Presence: the server's own news, for everybody but except. */
 static void broadcast(struct server *s, struct room *r, struct client *except, json_t *json)
 {
 	struct outmsg *m = server_encode(s, json);
@@ -30,6 +32,23 @@ static void broadcast(struct server *s, struct room *r, struct client *except, j
 		if (r->members[i] != except)
 			client_send_msg(r->members[i], m);
 	outmsg_unref(m);
+}
+
+/* A relay from c to one member (to) or to every other member. Returns how many recipients
+ * were too busy to take it, or -1 when it could not be built. */
+static int relay(struct server *s, struct client *c, struct client *to, json_t *json)
+{
+	struct outmsg *m = server_encode(s, json);
+	int busy = 0;
+	if (!m)
+		return -1;
+	for (unsigned i = 0; i < c->room->count; i++) {
+		struct client *member = c->room->members[i];
+		if (member != c && (!to || member == to) && client_relay_msg(member, m) < 0)
+			busy++;
+	}
+	outmsg_unref(m);
+	return busy;
 }
 
 static json_t *members_json(const struct room *r)
@@ -164,14 +183,15 @@ static void handle_relay(struct client *c, struct sig_msg *m)
 		}
 	}
 	json_t *out = sig_build_relay(m, c->peer_id);
-	if (!out) {
+	int busy = out ? relay(s, c, to, out) : -1;
+	if (busy < 0) {
 		client_error(c, SIG_E_INTERNAL, NULL, m->req_id);
-		return;
+	} else if (busy > 0) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "%d recipient%s not keeping up: not delivered to %s", busy,
+			 busy == 1 ? "" : "s", busy == 1 ? "it" : "them");
+		client_error(c, SIG_E_PEER_BUSY, msg, m->req_id);
 	}
-	if (to)
-		client_send(to, out);
-	else
-		broadcast(s, c->room, c, out);
 }
 
 void handle_message(struct client *c, const char *buf, size_t len)

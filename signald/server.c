@@ -37,6 +37,10 @@
  * than DRAIN_MAX_MS for one. */
 #define QUIET_US     (100 * 1000)
 #define DRAIN_MAX_MS 2000
+/* See client_relay_msg(). 5 s: far beyond any live reader's pause between two reads, and short
+ * enough that a dead one does not pin its queue for long. */
+#define SLOW_READER_STALL_MS 5000
+#define CONTROL_HEADROOM     65536
 
 enum rx_state { RX_NORMAL, RX_DISCARD_TOO_LARGE };
 
@@ -75,16 +79,37 @@ static void drop_slow(struct client *c)
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
+static int queue_msg(struct client *c, struct outmsg *m, size_t limit)
+{
+	if (outq_push(&c->q, m, limit) < 0)
+		return -1;
+	if (c->q.count == 1)
+		c->last_drain_ms = util_now_ms();
+	c->srv->st.deliveries++;
+	lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
 void client_send_msg(struct client *c, struct outmsg *m)
 {
 	if (c->dead || !c->established)
 		return;
-	if (outq_push(&c->q, m, c->srv->cfg->max_queue_bytes) < 0) {
+	if (queue_msg(c, m, c->srv->cfg->max_queue_bytes + CONTROL_HEADROOM) < 0)
 		drop_slow(c);
-		return;
+}
+
+int client_relay_msg(struct client *c, struct outmsg *m)
+{
+	if (c->dead || !c->established)
+		return 0;
+	if (queue_msg(c, m, c->srv->cfg->max_queue_bytes) == 0)
+		return 0;
+	if (util_now_ms() - c->last_drain_ms >= SLOW_READER_STALL_MS) {
+		drop_slow(c);
+		return 0;
 	}
-	c->srv->st.deliveries++;
-	lws_callback_on_writable(c->wsi);
+	c->srv->st.busy++;
+	return -1;
 }
 
 void client_send(struct client *c, json_t *json)
@@ -123,6 +148,7 @@ static int write_queue(struct client *c)
 		if (lws_write(c->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
 			return -1;
 		outq_pop(&c->q);
+		c->last_drain_ms = util_now_ms();
 		if (c->q.count && lws_send_pipe_choked(c->wsi))
 			break;
 	}
@@ -356,14 +382,15 @@ static void client_gone(struct server *s, struct client *c)
 
 static json_t *health_json(const struct server *s)
 {
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "status",
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "status",
 			 s->shutting_down ? "shutting-down" : "ok", "version", SIGNALD_VERSION,
 			 "protocol", SIG_SUBPROTOCOL, "connections", (json_int_t)s->nclients,
 			 "rooms", (json_int_t)s->rooms.count, "messages_in",
 			 (json_int_t)s->st.messages_in, "deliveries", (json_int_t)s->st.deliveries,
 			 "errors", (json_int_t)s->st.errors, "rate_limited",
 			 (json_int_t)s->st.rate_limited, "dropped_slow",
-			 (json_int_t)s->st.dropped_slow, "refused", (json_int_t)s->st.refused);
+			 (json_int_t)s->st.dropped_slow, "peer_busy", (json_int_t)s->st.busy, "refused",
+			 (json_int_t)s->st.refused);
 }
 
 static int healthz_begin(struct server *s, struct client *c, struct lws *wsi)

@@ -41,6 +41,7 @@ struct client {
 	uint64_t refill_ms;
 	unsigned strikes;           /* messages sent while rate-limited, in a row */
 	uint64_t drain_deadline_ms; /* close_when_quiet(): close by then at the latest */
+	uint64_t last_drain_ms;     /* the queue last shrank, or last went from empty to not */
 	uint16_t close_code;        /* close with this once the queue is written */
 	uint16_t quiet_close;       /* close with this once the client pauses */
 	uint8_t established;
@@ -60,6 +61,7 @@ struct server_stats {
 	uint64_t errors;          /* error messages sent */
 	uint64_t rate_limited;
 	uint64_t dropped_slow;    /* clients dropped for not reading */
+	uint64_t busy;            /* relays not queued: the recipient's queue was full */
 	uint64_t closed_too_large;
 	uint64_t closed_abuse;
 	uint64_t refused;         /* connections refused by a connection limit */
@@ -91,11 +93,18 @@ void server_free(struct server *s);
 
 /* --- Used by handlers.c --- */
 
-/* Queues json (consumed) to c. On a full queue c is dropped as a slow reader. */
+/* Queues one of the server's own messages (json, consumed) to c: presence, errors, pong. These
+ * may go CONTROL_HEADROOM beyond the queue limit, so a queue full of relays never costs c a
+ * peer-left; beyond that c is dropped as not reading. */
 void client_send(struct client *c, json_t *json);
 /* Serialises once for a fan-out; NULL on allocation failure. Consumes json. */
 struct outmsg *server_encode(struct server *s, json_t *json);
 void client_send_msg(struct client *c, struct outmsg *m);
+/* Queues a message relayed from another member. When c's queue is full: if c has taken nothing
+ * from it for SLOW_READER_STALL_MS it is dropped as not reading (returns 0); otherwise c is
+ * reading, only slower than it is sent to, and the message is not queued (returns -1, and the
+ * sender gets peer-busy), so no member can get another one disconnected by flooding it. */
+int client_relay_msg(struct client *c, struct outmsg *m);
 void client_error(struct client *c, enum sig_error_code code, const char *message,
 		  json_t *req_id);
 /* Arranges for c to be closed with `code` once what is queued has been written. */

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""Load and back-pressure tests for signald: many rooms at once, a big room, and a slow reader
-that must be dropped without the server's memory growing.
+"""Load and back-pressure tests for signald: many rooms at once, a big room, a reader that stopped
+reading (dropped without the server's memory growing) and one that reads slowly (never dropped:
+its flooder hears peer-busy).
 
 Run: /usr/bin/python3 tests/integration/test_load.py PATH/TO/signald [TEST_NAME_SUBSTRING ...]
 """
 
 import asyncio
+import json
 import os
 import sys
 import time
@@ -104,13 +106,28 @@ async def fanout_in_big_room(t):
     await asyncio.gather(*(send_all(c) for c in cs), *(recv_all(c) for c in cs))
 
 
+async def small_window_member(t, srv, room, name, **kw):
+    """A member whose socket takes in only 4 KiB at a time, so the server's queue for it fills."""
+    sock = small_rcvbuf_socket(srv.host, srv.port, rcvbuf=4096)
+    c = await t.client(srv, name=name, sock=sock, max_queue=1, read_limit=4096, **kw)
+    await c.join(room)
+    return c
+
+
+async def poll(c, window):
+    """The next message of c within `window` s, or None."""
+    try:
+        raw = await asyncio.wait_for(c.ws.recv(), window)
+    except asyncio.TimeoutError:
+        return None
+    return json.loads(raw)
+
+
 @test(timeout=60)
 async def slow_reader_is_dropped(t):
     srv = await t.start("--max-queue-bytes", "262144", "--rate-limit", "0")
     room = room_name()
-    sock = small_rcvbuf_socket(srv.host, srv.port, rcvbuf=4096)
-    s = await t.client(srv, name="S", sock=sock, max_queue=1, read_limit=4096, write_limit=4096)
-    await s.join(room)
+    s = await small_window_member(t, srv, room, "S", write_limit=4096)
     f = await t.client(srv, name="F")
     await f.join(room)
     m = await s.expect("peer-joined")
@@ -137,27 +154,41 @@ async def slow_reader_is_dropped(t):
 
     samp = asyncio.create_task(sampler())
     payload = "x" * (60 * 1024)
-    sent = 0
+    sent, busy, left = 0, [], None
     t0 = time.monotonic()
     try:
-        for i in range(400):
-            await f.send({"type": "publish", "data": payload}, timeout=10)
+        # Until S's queue (256 KiB) is full its publishes are queued; then each is refused with
+        # peer-busy, until S has taken nothing for 5 s and is dropped (F gets peer-left).
+        for i in range(400):  # 400 x >= 50 ms: bounded at 20 s
+            await f.send({"type": "publish", "id": i, "data": payload}, timeout=10)
             sent += 1
-            if len(getattr(f.ws, "messages", ())) > 0:
-                break  # something (the peer-left) arrived for F: S has been dropped
-    finally:
-        pass
-    try:
-        m = await f.recv(timeout=15)
-        check_eq(m, {"type": "peer-left", "peer": s.peer},
-                 f"F after publishing {sent} x 60 KiB to a room whose other member never reads")
+            while left is None:
+                m = await poll(f, 0.05)
+                if m is None:
+                    break
+                if m.get("type") == "peer-left":
+                    left = m
+                else:
+                    check_eq((m.get("type"), m.get("code"), m.get("id")), ("error", "peer-busy", m.get("id")),
+                             "F while S's queue is full")
+                    busy.append(m["id"])
+            if left is not None:
+                break
         dt = time.monotonic() - t0
+        check(left is not None, f"S was not dropped after {sent} publishes in {dt:.1f} s")
+        check_eq(left, {"type": "peer-left", "peer": s.peer},
+                 f"F after publishing {sent} x 60 KiB to a room whose other member never reads")
+        check(busy, "no peer-busy error before S was dropped: its queue never filled?")
+        check_eq(busy, sorted(set(busy)), "peer-busy ids: each publish refused once, in order")
+        check(busy[-1] < sent, f"peer-busy for id {busy[-1]}, never sent")
+        check(dt >= 4.5, f"S dropped after {dt:.2f} s, before 5 s without reading")
         await asyncio.sleep(0.1)  # one more RSS sample after the drop
     finally:
         sampling = False
         await samp
-    print(f"    info: S dropped after {sent} publishes ({dt:.2f}s); signald VmRSS baseline "
-          f"{baseline / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB{' (ASan build)' if asan else ''}", flush=True)
+    print(f"    info: {sent - len(busy)} publishes queued, {len(busy)} refused with peer-busy, S dropped after "
+          f"{dt:.2f} s; signald VmRSS baseline {baseline / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB"
+          f"{' (ASan build)' if asan else ''}", flush=True)
     if asan:
         check(peak - baseline < 512 * 1024, f"VmRSS grew by {(peak - baseline) / 1024:.1f} MiB (ASan build)")
     else:
@@ -185,9 +216,7 @@ async def slow_reader_does_not_slow_others(t):
     # rooms still get their messages promptly.
     srv = await t.start("--max-queue-bytes", "1048576", "--rate-limit", "0")
     room = room_name()
-    sock = small_rcvbuf_socket(srv.host, srv.port, rcvbuf=4096)
-    s = await t.client(srv, name="S", sock=sock, max_queue=1, read_limit=4096)
-    await s.join(room)
+    s = await small_window_member(t, srv, room, "S")
     f = await t.client(srv, name="F")
     await f.join(room)
     r = await t.client(srv, name="R")
@@ -210,6 +239,48 @@ async def slow_reader_does_not_slow_others(t):
         m = await s.recv(timeout=10)
         check_eq((m.get("type"), m.get("data", {}).get("k")), ("publish", k), "S catches up in order")
     await s.sync()
+
+
+@test(timeout=60)
+async def flooder_cannot_get_a_reader_dropped(t):
+    # R reads, steadily but slowly; F publishes to it far faster than that. R's queue fills, and
+    # what does not fit is refused to F with peer-busy: R stays, and every publish is accounted
+    # for, either delivered to R (in order) or refused to F, never both, never neither.
+    srv = await t.start("--max-queue-bytes", "262144", "--rate-limit", "0")
+    room = room_name()
+    r = await small_window_member(t, srv, room, "R")
+    f = await t.client(srv, name="F")
+    await f.join(room)
+    await r.expect("peer-joined")
+    n, payload = 120, "z" * (32 * 1024)
+    got, busy = [], []
+
+    async def reader():
+        while len(got) + len(busy) < n:
+            m = await r.recv(timeout=20)
+            check_eq((m.get("type"), m.get("from")), ("publish", f.peer), "R receives F's publishes")
+            got.append(m["data"]["k"])
+            await asyncio.sleep(0.02)  # ~50 messages/s: 1.6 MB/s, slower than F sends
+
+    async def flooder():
+        for k in range(n):
+            await f.send({"type": "publish", "id": k, "data": {"k": k, "p": payload}}, timeout=10)
+        deadline = time.monotonic() + 20
+        while len(got) + len(busy) < n:
+            check(time.monotonic() < deadline, f"F: {len(got)} delivered + {len(busy)} refused of {n} after 20 s")
+            m = await poll(f, 0.1)
+            if m is not None:
+                check_eq((m.get("type"), m.get("code")), ("error", "peer-busy"), "F hears only peer-busy")
+                busy.append(m["id"])
+
+    await asyncio.gather(reader(), flooder())
+    check(busy, "F was never refused: R's queue never filled, the test proves nothing")
+    check(got, "R received nothing")
+    check_eq(sorted(got + busy), list(range(n)), "every publish delivered or refused, exactly once")
+    check_eq(got, sorted(got), "R got its publishes in order")
+    await r.sync(what="R is still connected")
+    await f.sync(what="F is still connected")
+    print(f"    info: {len(got)} delivered to the slow reader, {len(busy)} refused with peer-busy", flush=True)
 
 
 if __name__ == "__main__":

@@ -261,6 +261,7 @@ static void t_error_wire_every_code(void **state)
 		[SIG_E_PEER_NOT_FOUND] = "peer-not-found",
 		[SIG_E_TOO_LARGE] = "too-large",
 		[SIG_E_RATE_LIMITED] = "rate-limited",
+		[SIG_E_PEER_BUSY] = "peer-busy",
 		[SIG_E_UNAUTHORIZED] = "unauthorized",
 		[SIG_E_SERVER_FULL] = "server-full",
 		[SIG_E_TOO_MANY_CONNS] = "too-many-connections",

@@ -1,8 +1,9 @@
 #!/bin/sh
-# Installs what the real-browser tests (tests/browser/) need: Debian's Chromium, iproute2 (network
-# namespaces), Node.js + npm only if there is no node/npm at all, and playwright-core (the version
-# pinned in tests/browser/package-lock.json) into tests/browser/node_modules. No browser is ever
-# downloaded (no `playwright install`): the tests drive /usr/bin/chromium.
+# Installs what the real-browser tests (tests/browser/) need: Debian's Chromium and Firefox ESR,
+# iproute2 (network namespaces), Node.js + npm only if there is no node/npm at all, and
+# playwright-core and puppeteer-core (the versions pinned in tests/browser/package-lock.json) into
+# tests/browser/node_modules. No browser is ever downloaded (no `playwright install`, no
+# puppeteer browser download): the tests drive /usr/bin/chromium and /usr/bin/firefox-esr.
 # Idempotent and quiet: prints nothing and touches nothing when everything is already there.
 # Root, or sudo otherwise (for apt only).
 set -eu
@@ -21,7 +22,7 @@ installed() {
 }
 
 missing=""
-for p in chromium iproute2; do
+for p in chromium firefox-esr iproute2; do
 	installed "$p" || missing="$missing $p"
 done
 # node and npm may come from elsewhere (e.g. NodeSource's nodejs, which bundles npm and conflicts
@@ -41,14 +42,26 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-# playwright-core, exactly as locked. Skip npm when the installed copy already matches the lock.
+# playwright-core and puppeteer-core, exactly as locked. Skip npm when the installed copies
+# already match the lock.
 dir=tests/browser
-want=$(sed -n '/"node_modules\/playwright-core"/,/}/s/.*"version": *"\([^"]*\)".*/\1/p' \
-	"$dir/package-lock.json" | head -n 1)
-have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' \
-	"$dir/node_modules/playwright-core/package.json" 2>/dev/null | head -n 1 || true)
-if [ -z "$want" ] || [ "$have" != "$want" ]; then
-	echo "browser-deps.sh: npm ci in $dir (playwright-core ${want:-?})" >&2
-	(cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund \
-		--loglevel=error >/dev/null)
+locked() {
+	sed -n "/\"node_modules\/$1\"/,/}/s/.*\"version\": *\"\([^\"]*\)\".*/\1/p" \
+		"$dir/package-lock.json" | head -n 1
+}
+present() {
+	sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' \
+		"$dir/node_modules/$1/package.json" 2>/dev/null | head -n 1 || true
+}
+stale=""
+for m in playwright-core puppeteer-core; do
+	want=$(locked "$m")
+	if [ -z "$want" ] || [ "$(present "$m")" != "$want" ]; then
+		stale="$stale $m@${want:-?}"
+	fi
+done
+if [ -n "$stale" ]; then
+	echo "browser-deps.sh: npm ci in $dir (for$stale)" >&2
+	(cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit \
+		--no-fund --loglevel=error >/dev/null)
 fi

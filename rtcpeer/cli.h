@@ -50,6 +50,8 @@ struct cli {
 	const char *bind_addr;
 	unsigned long timeout;
 	unsigned long mtu;
+	unsigned long lanes;
+	int lanes_on_loopback;
 	int insecure;
 	int force;
 	int force_relay;

@@ -19,6 +19,15 @@ struct early {
 	uint8_t *buf;
 };
 
+/* One extra association (TRANSFER.md §12) and its data channels. */
+struct lane {
+	struct peer *p;
+	unsigned index;
+	struct sctp *sctp;
+	struct dcmgr *dcmgr;
+	int up;
+};
+
 struct peer {
 	struct peer_config cfg;
 	struct peer_callbacks cb;
@@ -32,6 +41,11 @@ struct peer {
 	struct dtls *dtls;
 	struct sctp *sctp;
 	struct dcmgr *dcmgr;
+	struct lane *lanes;  /* lanes[1..nlanes-1]; lanes[0] unused (the primary) */
+	unsigned nlanes;     /* 1: none */
+	unsigned remote_lanes;
+	guint lane_timer;
+	int closing;
 	struct sdp_desc *local, *remote; /* large: on the heap */
 	uint8_t remote_fp[CERT_FP_LEN];
 	uint16_t remote_sctp_port;
@@ -86,6 +100,159 @@ static gboolean on_timeout(gpointer arg)
 	p->timeout = 0;
 	fail(p, PEER_FAIL_TIMEOUT, "not connected in time");
 	return G_SOURCE_REMOVE;
+}
+
+/* ---------------------------------------------------------------- lanes */
+
+static void lane_message(void *arg, uint16_t sid, uint32_t ppid, const uint8_t *buf, size_t len)
+{
+	struct lane *ln = arg;
+	if (ln->dcmgr)
+		dcmgr_on_message(ln->dcmgr, sid, ppid, buf, len);
+}
+
+static void lane_writable(void *arg)
+{
+	struct lane *ln = arg;
+	if (ln->dcmgr)
+		dcmgr_on_writable(ln->dcmgr);
+}
+
+static void lane_reset(void *arg, uint16_t sid)
+{
+	struct lane *ln = arg;
+	if (ln->dcmgr)
+		dcmgr_on_stream_reset(ln->dcmgr, sid);
+}
+
+/* A lane has no DCEP: its one channel is negotiated (id 0), opened by the lane callback. */
+static void lane_state(void *arg, enum sctp_state st)
+{
+	struct lane *ln = arg;
+	struct peer *p = ln->p;
+	if (st == SCTP_CONNECTED && !ln->up) {
+		struct dcmgr_callbacks cb = {NULL, p};
+		ln->dcmgr = dcmgr_new(ln->sctp, p->dtls_client, p->remote_max_message, &cb);
+		if (!ln->dcmgr)
+			return; /* never up: never used */
+		ln->up = 1;
+		log_debug(SCOPE, "lane %u up", ln->index);
+		if (p->cb.lane)
+			p->cb.lane(p->cb.arg, ln->index, 1);
+	} else if ((st == SCTP_FAILED || st == SCTP_CLOSED) && ln->up == 1) {
+		ln->up = -1;
+		log_debug(SCOPE, "lane %u %s", ln->index, sctp_state_name(st));
+		if (p->cb.lane && !p->closing)
+			p->cb.lane(p->cb.arg, ln->index, 0);
+	}
+}
+
+/* Lanes that did not come up in time are closed: no INIT retransmissions for half a minute
+ * toward a peer that has no such association. */
+static gboolean lane_timeout(gpointer arg)
+{
+	struct peer *p = arg;
+	p->lane_timer = 0;
+	for (unsigned i = 1; i < p->nlanes; i++) {
+		struct lane *ln = &p->lanes[i];
+		if (ln->sctp && !ln->up) {
+			log_debug(SCOPE, "lane %u did not come up; not used", i);
+			sctp_free(ln->sctp);
+			ln->sctp = NULL;
+		}
+	}
+	return G_SOURCE_REMOVE;
+}
+
+/* How many associations: both sides must say so, on the default port (lanes use the next
+ * ones), and not on loopback, where one association is faster (README.md, Performance). */
+static unsigned lanes_wanted(struct peer *p)
+{
+	unsigned n = p->cfg.lanes < p->remote_lanes ? p->cfg.lanes : p->remote_lanes;
+	if (n < 2 || p->remote_sctp_port != SCTP_DEFAULT_PORT)
+		return 1;
+	if (ice_loopback(p->ice) && !p->cfg.lanes_on_loopback)
+		return 1;
+	return n;
+}
+
+/* Lanes start with the primary, so each side's INIT finds the other's socket already bound
+ * and connecting (simultaneous open) rather than answered by an ABORT. */
+static void start_lanes(struct peer *p)
+{
+	unsigned n = lanes_wanted(p);
+	size_t buffer = p->cfg.lane_buffer ? p->cfg.lane_buffer : PEER_LANE_BUFFER;
+	/* The primary keeps its full buffers: it carries everything until lanes are engaged
+	 * (peer_engage_lanes()), which may be never. */
+	if (n < 2)
+		return;
+	p->lanes = calloc(n, sizeof(*p->lanes));
+	if (!p->lanes)
+		return;
+	p->nlanes = n;
+	for (unsigned i = 1; i < n; i++) {
+		struct lane *ln = &p->lanes[i];
+		struct sctp_callbacks cb = {NULL, lane_message, lane_state, lane_writable,
+					    lane_reset, ln};
+		ln->p = p;
+		ln->index = i;
+		ln->sctp = sctp_new_lane(p->sctp, (uint16_t)(SCTP_DEFAULT_PORT + i), buffer, &cb);
+		if (ln->sctp && sctp_start(ln->sctp) < 0) {
+			sctp_free(ln->sctp);
+			ln->sctp = NULL;
+		}
+	}
+	log_debug(SCOPE, "%u lanes of %zu bytes", n, buffer);
+	p->lane_timer = g_timeout_add(PEER_LANE_OPEN_MS, lane_timeout, p);
+}
+
+static void free_lanes(struct peer *p)
+{
+	if (p->lane_timer)
+		g_source_remove(p->lane_timer);
+	p->lane_timer = 0;
+	for (unsigned i = 1; i < p->nlanes; i++) {
+		dcmgr_free(p->lanes[i].dcmgr);
+		sctp_free(p->lanes[i].sctp);
+	}
+	free(p->lanes);
+	p->lanes = NULL;
+	p->nlanes = 1;
+}
+
+unsigned peer_lanes(const struct peer *p)
+{
+	return p->nlanes;
+}
+
+struct dc *peer_lane_channel(struct peer *p, unsigned lane, const struct dc_callbacks *cb)
+{
+	static const struct dc_opts opts = {.negotiated = 1, .id = 0};
+	if (lane == 0 || lane >= p->nlanes || !p->lanes[lane].dcmgr)
+		return NULL;
+	return dc_open(p->lanes[lane].dcmgr, "", &opts, cb);
+}
+
+void peer_engage_lanes(struct peer *p)
+{
+	/* Now one lane among many: what it holds beyond a lane's share would only wait behind
+	 * its window while the others deliver the later messages. */
+	if (p->sctp && p->nlanes > 1)
+		sctp_set_send_buffer(p->sctp, p->cfg.lane_buffer ? p->cfg.lane_buffer
+								  : PEER_LANE_BUFFER);
+}
+
+int peer_srtt_ms(const struct peer *p)
+{
+	return p->sctp ? sctp_srtt_ms(p->sctp) : -1;
+}
+
+void peer_pause_lane(struct peer *p, unsigned lane, int paused)
+{
+	if (lane == 0)
+		peer_pause_reading(p, paused);
+	else if (lane < p->nlanes && p->lanes[lane].sctp)
+		sctp_pause_reading(p->lanes[lane].sctp, paused);
 }
 
 /* ---------------------------------------------------------------- SCTP and data channels */
@@ -152,6 +319,8 @@ static void start_sctp(struct peer *p)
 					    : PEER_SCTP_MTU;
 	log_debug(SCOPE, "SCTP packets of up to %zu bytes", mtu);
 	p->sctp = sctp_new(SCTP_DEFAULT_PORT, p->remote_sctp_port, mtu, &cb);
+	if (p->sctp)
+		start_lanes(p);
 	if (!p->sctp || sctp_start(p->sctp) < 0)
 		fail(p, PEER_FAIL_SCTP, "cannot start SCTP");
 }
@@ -290,6 +459,7 @@ static void fill_local(struct peer *p, struct sdp_local *l)
 	memcpy(l->fingerprint.bytes, p->cert.fingerprint, CERT_FP_LEN);
 	l->answer_setup = SDP_SETUP_ACTIVE; /* RFC 5763 §5; also keeps browsers' DTLS 1.3 away */
 	l->mid = "0";
+	l->lanes = p->cfg.lanes > SDP_MAX_LANES ? SDP_MAX_LANES : p->cfg.lanes;
 }
 
 static int emit_local(struct peer *p, char *err, size_t errlen)
@@ -344,6 +514,7 @@ static int take_remote(struct peer *p, char *err, size_t errlen)
 	memcpy(p->remote_fp, fp->bytes, CERT_FP_LEN);
 	p->remote_sctp_port = data->sctp_port;
 	p->remote_max_message = data->max_message_size;
+	p->remote_lanes = data->lanes;
 	if (ice_set_remote(p->ice, data->transport.ufrag, data->transport.pwd) < 0) {
 		snprintf(err, errlen, "libnice refused the remote ICE credentials");
 		return -1;
@@ -419,6 +590,7 @@ struct peer *peer_new(const struct peer_config *cfg, const struct peer_callbacks
 	}
 	p->cfg = *cfg;
 	p->cb = *cb;
+	p->nlanes = 1;
 	p->timing.created = util_now_ns();
 	p->local = calloc(1, sizeof(*p->local));
 	p->remote = calloc(1, sizeof(*p->remote));
@@ -452,6 +624,12 @@ int peer_drained(struct peer *p)
 {
 	if (p->dcmgr && dcmgr_buffered(p->dcmgr) > 0)
 		return 0;
+	for (unsigned i = 1; i < p->nlanes; i++) {
+		const struct lane *ln = &p->lanes[i];
+		if (ln->up == 1 && ((ln->dcmgr && dcmgr_buffered(ln->dcmgr) > 0) ||
+				    !sctp_drained(ln->sctp)))
+			return 0;
+	}
 	return p->sctp ? sctp_drained(p->sctp) : 1;
 }
 
@@ -459,6 +637,10 @@ int peer_drained(struct peer *p)
  * ICE (release TURN allocations). */
 void peer_close(struct peer *p)
 {
+	p->closing = 1;
+	for (unsigned i = 1; i < p->nlanes; i++)
+		if (p->lanes[i].sctp)
+			sctp_close(p->lanes[i].sctp);
 	if (p->sctp)
 		sctp_close(p->sctp);
 	if (p->dtls)
@@ -476,6 +658,7 @@ void peer_free(struct peer *p)
 		g_source_remove(p->timeout);
 	consent_stop(&p->consent);
 	dcmgr_free(p->dcmgr);
+	free_lanes(p); /* before the primary: it is their address */
 	sctp_free(p->sctp);
 	dtls_free(p->dtls);
 	ice_free(p->ice);

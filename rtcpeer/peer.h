@@ -29,6 +29,14 @@
 /* When the selected pair is on the loopback interface, no smaller MTU can be on the path: one
  * SCTP packet per DTLS record of at most 16 KiB (RFC 6347 §4.1.1), less some room. */
 #define PEER_SCTP_MTU_LOOPBACK  16000
+/* Lanes (TRANSFER.md §12): extra SCTP associations on ports 5001.. over the same DTLS. One that
+ * is not up this long after the primary is closed (the peer does not do lanes after all: a
+ * server added the attribute, or it ran out of memory) and never used. */
+#define PEER_LANE_OPEN_MS       10000
+/* Send and receive space of each association when there are lanes, chosen on the emulated WAN
+ * (bench/wan/README.md): at 1 % loss a lane's window stays far below it, and the less a lane
+ * holds, the less waits behind one that is recovering a loss (256 KiB: 10 % slower). */
+#define PEER_LANE_BUFFER        (128 * 1024)
 
 enum peer_state { PEER_NEW, PEER_CONNECTING, PEER_CONNECTED, PEER_CLOSED, PEER_FAILED };
 
@@ -46,6 +54,9 @@ struct peer_config {
 	struct ice_config ice; /* controlling is set by the peer from its role */
 	unsigned timeout_ms;   /* 0: PEER_DEFAULT_TIMEOUT_MS */
 	size_t sctp_mtu;       /* 0: PEER_SCTP_MTU, or PEER_SCTP_MTU_LOOPBACK on loopback */
+	unsigned lanes;        /* associations we offer to stripe over; 0, 1: none */
+	int lanes_on_loopback; /* use lanes on a loopback pair too (tests); else one there */
+	size_t lane_buffer;    /* 0: PEER_LANE_BUFFER */
 };
 
 struct peer_callbacks {
@@ -57,6 +68,10 @@ struct peer_callbacks {
 	/* The other peer opened a data channel; set its callbacks in here. */
 	void (*channel)(void *arg, struct dc *dc);
 	void *arg;
+	/* Lane `lane` (1..) came up (up = 1: open its channel with peer_lane_channel() in here,
+	 * before its first message) or, once up, went down (up = 0). May be NULL. Last, so the
+	 * initialisers of callers without lanes stay valid. */
+	void (*lane)(void *arg, unsigned lane, int up);
 };
 
 struct peer;
@@ -75,6 +90,17 @@ struct dc *peer_create_channel(struct peer *p, const char *label, const struct d
 			       const struct dc_callbacks *cb);
 /* Backpressure to the remote sender: stop/resume taking its messages. */
 void peer_pause_reading(struct peer *p, int paused);
+/* Associations to stripe over (1: no lanes): both sides' a=x-rtcpeer-lanes, 1 on loopback
+ * unless lanes_on_loopback; valid once PEER_CONNECTED. */
+unsigned peer_lanes(const struct peer *p);
+/* The one reliable ordered channel of lane `lane` (1..), from the lane callback. */
+struct dc *peer_lane_channel(struct peer *p, unsigned lane, const struct dc_callbacks *cb);
+/* Lanes are about to carry data: the primary gives up the larger buffer it had alone. */
+void peer_engage_lanes(struct peer *p);
+/* The primary association's smoothed RTT in ms, -1 before it has one. */
+int peer_srtt_ms(const struct peer *p);
+/* Stop/resume taking messages on one association (0: the primary). */
+void peer_pause_lane(struct peer *p, unsigned lane, int paused);
 /* 1 when the peer has acknowledged everything we sent (safe to close without losing data). */
 int peer_drained(struct peer *p);
 void peer_close(struct peer *p);

@@ -310,7 +310,8 @@ int pipe_run(const struct cli *cli, const char *code, const char *room, const ui
 	fcntl(STDOUT_FILENO, F_SETFL, out_flags | O_NONBLOCK);
 	/* TRANSFER.md §9: the side that made the code opens the channel. */
 	struct session_app app = {XFER_PIPE_LABEL, code != NULL, code != NULL, on_joined,
-				  on_ready, on_message, on_buffered_low, on_cleanup, &p};
+				  on_ready, on_message, on_buffered_low, on_cleanup, &p,
+				  0 /* one association: a pipe is latency-bound, not loss-bound */};
 	int rc = session_run(cli, room, secret, &app);
 	fcntl(STDIN_FILENO, F_SETFL, in_flags);
 	fcntl(STDOUT_FILENO, F_SETFL, out_flags);

@@ -22,19 +22,24 @@
  * real RTT, Mozilla bug 1051685). Also bounds what usrsctp buffers for us. */
 #define SCTP_BUFFER_SPACE (1024 * 1024)
 #define SCTP_RECV_CHUNK   (64 * 1024)
+#define SCTP_LANE_STREAMS 2
 
 struct sctp {
 	struct socket *sock;
+	/* The AF_CONN address: the primary association itself, which lanes share (sctp.h). */
+	struct sctp *primary;
 	struct sctp_callbacks cb;
 	enum sctp_state state;
 	uint16_t local_port, remote_port;
 	uint16_t streams;
+	uint16_t want_streams;  /* what we ask for in INIT */
 	size_t mtu;
+	int buffer;             /* SO_SNDBUF and SO_RCVBUF */
 	guint drain_idle;     /* pending usrsctp_recvv drain */
 	int paused;           /* the application asked us to stop reading */
 	int want_writable;    /* pending writable notification */
 	uint8_t *rx;          /* reassembly of one partially delivered message */
-	size_t rx_len;
+	size_t rx_len, rx_cap;
 	int rx_drop;          /* the message being reassembled is over the limit */
 	uint32_t rx_ppid;
 	uint16_t rx_sid;
@@ -68,6 +73,8 @@ static gboolean on_tick(gpointer unused)
 	return G_SOURCE_CONTINUE;
 }
 
+/* addr is the registered address: the primary association, whichever association (primary or
+ * lane) the packet belongs to. All of them go out through the primary's DTLS. */
 static int conn_output(void *addr, void *buf, size_t len, uint8_t tos, uint8_t set_df)
 {
 	struct sctp *s = addr;
@@ -147,11 +154,13 @@ static void global_release(void)
 		return;
 	g_source_remove(tick_source);
 	tick_source = 0;
-	/* usrsctp_finish frees the stack once no association is left; give pending aborts their
-	 * timers (bounded: about a second). */
-	for (int i = 0; i < 100 && usrsctp_finish() != 0; i++)
-		usrsctp_handle_timers(SCTP_TICK_MS);
-	usrsctp_ready = 0;
+	/* usrsctp_finish() frees the stack once no association is left. Closed associations go
+	 * away on timers in threadless mode, but running those timers here, after the sockets are
+	 * closed, deadlocked inside usrsctp 0.9.5 (sctp_timeout_handler, with lanes on one
+	 * address). So one try: what it cannot free yet stays for the next user, or for exit (it
+	 * stays reachable from usrsctp's globals, so LeakSanitizer does not count it). */
+	if (usrsctp_finish() == 0)
+		usrsctp_ready = 0;
 }
 
 const char *sctp_state_name(enum sctp_state state)
@@ -218,14 +227,31 @@ static void on_notification(struct sctp *s, const union sctp_notification *n, si
 	}
 }
 
+/* Grows the reassembly buffer as a message needs it, up to SCTP_MAX_MESSAGE: with many lanes,
+ * a fixed 256 KiB per association would cost megabytes for messages that are mostly 64 KiB. */
+static int grow_rx(struct sctp *s, size_t need)
+{
+	if (need <= s->rx_cap)
+		return 0;
+	size_t cap = s->rx_cap ? s->rx_cap : SCTP_RECV_CHUNK;
+	while (cap < need)
+		cap *= 2;
+	if (cap > SCTP_MAX_MESSAGE)
+		cap = SCTP_MAX_MESSAGE;
+	uint8_t *p = realloc(s->rx, cap);
+	if (!p)
+		return -1;
+	s->rx = p;
+	s->rx_cap = cap;
+	return 0;
+}
+
 /* Appends one partial delivery; returns 1 when a whole message is in s->rx. Messages over
  * SCTP_MAX_MESSAGE (what we advertised) are dropped whole, never buffered. */
 static int reassemble(struct sctp *s, const uint8_t *buf, size_t n, int eor)
 {
 	if (!s->rx_drop && s->rx_len + n <= SCTP_MAX_MESSAGE) {
-		if (!s->rx)
-			s->rx = malloc(SCTP_MAX_MESSAGE);
-		if (s->rx) {
+		if (grow_rx(s, s->rx_len + n) == 0) {
 			memcpy(s->rx + s->rx_len, buf, n);
 			s->rx_len += n;
 		} else {
@@ -313,9 +339,11 @@ static void upcall(struct socket *sock, void *arg, int unused)
 		s->drain_idle = g_idle_add(drain, s);
 }
 
+/* usrsctp finds the association by the packet's ports: the primary's and every lane's. */
 void sctp_input(struct sctp *s, const uint8_t *buf, size_t len)
 {
-	if (s->state == SCTP_NEW || s->state == SCTP_CLOSED || s->state == SCTP_FAILED)
+	if (s->primary || s->state == SCTP_NEW || s->state == SCTP_CLOSED ||
+	    s->state == SCTP_FAILED)
 		return;
 	usrsctp_conninput(s, buf, len, 0);
 }
@@ -335,9 +363,9 @@ static int socket_options(struct sctp *s)
 {
 	const struct linger lg = {1, 0}; /* abort on close: no callbacks after it */
 	const struct sctp_assoc_value reset = {SCTP_ALL_ASSOC, SCTP_ENABLE_RESET_STREAM_REQ};
-	const struct sctp_initmsg init = {.sinit_num_ostreams = SCTP_STREAMS,
-					  .sinit_max_instreams = SCTP_STREAMS};
-	const int on = 1, level0 = 0, space = SCTP_BUFFER_SPACE;
+	const struct sctp_initmsg init = {.sinit_num_ostreams = s->want_streams,
+					  .sinit_max_instreams = s->want_streams};
+	const int on = 1, level0 = 0, space = s->buffer;
 	static const uint16_t events[] = {SCTP_ASSOC_CHANGE, SCTP_STREAM_RESET_EVENT,
 					  SCTP_SENDER_DRY_EVENT};
 	struct sctp_paddrparams pp;
@@ -367,20 +395,24 @@ static int socket_options(struct sctp *s)
 	return 0;
 }
 
-struct sctp *sctp_new(uint16_t local_port, uint16_t remote_port, size_t mtu,
-		      const struct sctp_callbacks *cb)
+static struct sctp *create(struct sctp *primary, uint16_t local_port, uint16_t remote_port,
+			   size_t mtu, const struct sctp_callbacks *cb, uint16_t streams, size_t buffer)
 {
 	struct sctp *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->cb = *cb;
+	s->primary = primary;
 	s->local_port = local_port;
 	s->remote_port = remote_port;
 	s->mtu = mtu;
+	s->want_streams = streams;
+	s->buffer = (int)buffer;
 	global_acquire();
 	s->next_live = live;
 	live = s;
-	usrsctp_register_address(s);
+	if (!primary)
+		usrsctp_register_address(s);
 	s->sock = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
 	if (!s->sock || socket_options(s) < 0) {
 		sctp_free(s);
@@ -390,13 +422,58 @@ struct sctp *sctp_new(uint16_t local_port, uint16_t remote_port, size_t mtu,
 	return s;
 }
 
+struct sctp *sctp_new(uint16_t local_port, uint16_t remote_port, size_t mtu,
+		      const struct sctp_callbacks *cb)
+{
+	return create(NULL, local_port, remote_port, mtu, cb, SCTP_STREAMS, SCTP_BUFFER_SPACE);
+}
+
+struct sctp *sctp_new_lane(struct sctp *primary, uint16_t port, size_t buffer,
+			   const struct sctp_callbacks *cb)
+{
+	if (primary->primary || port == primary->local_port || port == primary->remote_port)
+		return NULL;
+	/* A lane carries one data channel: two streams are plenty, and usrsctp's per-stream
+	 * state stays small however many lanes there are. */
+	return create(primary, port, port, primary->mtu, cb, SCTP_LANE_STREAMS, buffer);
+}
+
+int sctp_set_send_buffer(struct sctp *s, size_t bytes)
+{
+	const int space = (int)bytes;
+	return set_opt(s, SOL_SOCKET, SO_SNDBUF, &space, sizeof(space), "SO_SNDBUF");
+}
+
+int sctp_srtt_ms(const struct sctp *s)
+{
+	struct sctp_status st;
+	socklen_t len = sizeof(st);
+	memset(&st, 0, sizeof(st));
+	if (!s->sock || usrsctp_getsockopt(s->sock, IPPROTO_SCTP, SCTP_STATUS, &st, &len) < 0)
+		return -1;
+	return (int)st.sstat_primary.spinfo_srtt;
+}
+
+void sctp_data_counters(uint64_t *sent, uint64_t *retransmitted)
+{
+	struct sctpstat st;
+	memset(&st, 0, sizeof(st));
+	if (usrsctp_ready)
+		usrsctp_get_stat(&st);
+	*sent = st.sctps_senddata;
+	*retransmitted = st.sctps_sendretransdata;
+}
+
 static struct sockaddr_conn conn_addr(struct sctp *s, uint16_t port)
 {
 	struct sockaddr_conn a;
 	memset(&a, 0, sizeof(a));
 	a.sconn_family = AF_CONN;
 	a.sconn_port = htons(port);
-	a.sconn_addr = s; /* one pointer for both ends: our handle, not the peer's (§4.1) */
+	/* One pointer for both ends: our handle, not the peer's (WEBRTC-NOTES §4.1). Lanes use
+	 * the primary's, so one usrsctp_conninput() reaches every association and usrsctp tells
+	 * them apart by port. */
+	a.sconn_addr = s->primary ? s->primary : s;
 	return a;
 }
 
@@ -509,7 +586,8 @@ void sctp_free(struct sctp *s)
 		usrsctp_set_upcall(s->sock, NULL, NULL);
 		usrsctp_close(s->sock);
 	}
-	usrsctp_deregister_address(s);
+	if (!s->primary)
+		usrsctp_deregister_address(s);
 	for (struct sctp **pp = &live; *pp; pp = &(*pp)->next_live) {
 		if (*pp == s) {
 			*pp = s->next_live;

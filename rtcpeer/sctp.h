@@ -3,6 +3,12 @@
  * (RFC 8831 §6). usrsctp runs without its own threads: a GLib timer drives its clock, so every
  * callback happens on the one main loop and nothing needs a lock.
  *
+ * Lanes: further associations over the same DTLS connection. usrsctp in AF_CONN mode tells
+ * associations apart by their SCTP ports, so a lane binds and connects port P on both sides
+ * with the primary's AF_CONN address: its packets leave through the primary's `send` callback,
+ * and sctp_input() on the primary feeds them all. Each association has its own congestion
+ * window, which is the point (bench/wan/README.md). The primary must outlive its lanes.
+ *
  * Backpressure is usrsctp's send buffer: sctp_send() returns SCTP_WOULD_BLOCK when it is full and
  * the `writable` callback says when to try again. Nothing here queues without bound.
  */
@@ -42,9 +48,14 @@ struct sctp;
 /* mtu: the largest SCTP packet DTLS can carry in one datagram. */
 struct sctp *sctp_new(uint16_t local_port, uint16_t remote_port, size_t mtu,
 		      const struct sctp_callbacks *cb);
+/* A lane of `primary` on SCTP port `port` (both ends), with `buffer` bytes of send and of
+ * receive space. cb->send is not used: packets go through the primary's. Free lanes before
+ * the primary. NULL if port is the primary's or memory runs out. */
+struct sctp *sctp_new_lane(struct sctp *primary, uint16_t port, size_t buffer,
+			   const struct sctp_callbacks *cb);
 /* Opens the association (both sides connect: RFC 8841 §9.3 simultaneous open). */
 int sctp_start(struct sctp *s);
-/* A decrypted DTLS record. */
+/* A decrypted DTLS record (primary only: it reaches the lanes too). */
 void sctp_input(struct sctp *s, const uint8_t *buf, size_t len);
 /* 0, SCTP_WOULD_BLOCK, or -1 (not connected, too large, stream closed). Empty messages are the
  * caller's business (RFC 8831 §6.6 PPIDs 56/57 with one byte). */
@@ -59,6 +70,12 @@ void sctp_pause_reading(struct sctp *s, int paused);
 int sctp_drained(struct sctp *s);
 /* Streams negotiated with the peer (valid once connected). */
 uint16_t sctp_streams(const struct sctp *s);
+/* Changes SO_SNDBUF at any time (usrsctp then takes no more until it is below it). */
+int sctp_set_send_buffer(struct sctp *s, size_t bytes);
+/* The smoothed RTT of the primary path in ms (-1: not known). */
+int sctp_srtt_ms(const struct sctp *s);
+/* DATA chunks this process has sent, and of those retransmitted, over every association. */
+void sctp_data_counters(uint64_t *sent, uint64_t *retransmitted);
 void sctp_close(struct sctp *s);
 void sctp_free(struct sctp *s);
 const char *sctp_state_name(enum sctp_state state);

@@ -737,9 +737,9 @@ int sdp_candidate_normalize(const char *cand, size_t len, const char *address, c
 struct level {
 	unsigned m_line;
 	unsigned ufrag_line, pwd_line, setup_line, mid_line;
-	unsigned sctp_port_line, mms_line, sctpmap_line;
+	unsigned sctp_port_line, mms_line, sctpmap_line, lanes_line;
 	uint16_t sctp_port, sctpmap_port;
-	uint64_t mms;
+	uint64_t mms, lanes;
 	bool sctpmap_dc; /* a=sctpmap names webrtc-datachannel */
 };
 
@@ -945,6 +945,20 @@ static int attr_max_message_size(struct parser *p, struct span v)
 	return SDP_OK;
 }
 
+/* a=x-rtcpeer-lanes:<n> (proto/TRANSFER.md §12): rtcpeer's own, media level only. Nothing
+ * depends on it being well formed: a bad value, a second line or one at session level means
+ * no lanes, never a refused description. */
+static int attr_lanes(struct parser *p, struct span v)
+{
+	struct level *l = cur_level(p);
+	uint64_t n;
+	if (p->cur < 0 || l->lanes_line)
+		return SDP_OK;
+	l->lanes_line = p->lineno;
+	l->lanes = span_uint(v, SDP_MAX_LANES, &n) && n > 0 ? n : 1;
+	return SDP_OK;
+}
+
 /* Legacy draft form: a=sctpmap:<port> webrtc-datachannel [<streams>]; kept when the number
  * matches the m= line's format (the SCTP port). */
 static int attr_sctpmap(struct parser *p, struct span v)
@@ -1034,6 +1048,7 @@ static const struct {
 	{"sctp-port", attr_sctp_port},
 	{"max-message-size", attr_max_message_size},
 	{"sctpmap", attr_sctpmap},
+	{"x-rtcpeer-lanes", attr_lanes},
 	{"candidate", attr_candidate},
 	{"end-of-candidates", attr_end_of_candidates},
 };
@@ -1141,6 +1156,7 @@ static int close_section(struct parser *p)
 	s->max_message_size = l->mms_line ? l->mms
 			      : sess->mms_line ? sess->mms
 					       : SDP_DEFAULT_MAX_MESSAGE_SIZE;
+	s->lanes = l->lanes_line ? (uint8_t)l->lanes : 1;
 	return SDP_OK;
 }
 
@@ -1481,6 +1497,8 @@ int sdp_validate(const struct sdp_desc *d, char *err, size_t errlen)
 	if (!data || data->media != SDP_MEDIA_APPLICATION || data->port == 0 ||
 	    data->sctp_port == 0)
 		return fail(err, errlen, SDP_E_INVALID, "no usable data-channel section");
+	if (data->lanes > SDP_MAX_LANES)
+		return fail(err, errlen, SDP_E_INVALID, "lanes must be 0-%d", SDP_MAX_LANES);
 	for (size_t i = 0; i < d->section_count; i++)
 		if ((rc = validate_section(d, i, err, errlen)) != SDP_OK)
 			return rc;
@@ -1581,6 +1599,8 @@ static void write_data(struct sbuf *b, const struct sdp_desc *d, const struct sd
 	sb_line(b, "a=setup:%s", sdp_setup_name(t->setup));
 	sb_line(b, "a=sctp-port:%u", (unsigned)s->sctp_port);
 	sb_line(b, "a=max-message-size:%llu", (unsigned long long)s->max_message_size);
+	if (s->lanes > 1)
+		sb_line(b, "a=x-rtcpeer-lanes:%u", (unsigned)s->lanes);
 	for (size_t i = 0; i < d->candidate_count; i++)
 		sb_line(b, "a=%s", d->candidates[i].line);
 	if (d->end_of_candidates)
@@ -1634,6 +1654,8 @@ static int check_local(const struct sdp_local *l, char *err, size_t errlen)
 		return fail(err, errlen, SDP_E_INVALID, "session id must be below 2^63");
 	if (l->sctp_port == 0)
 		return fail(err, errlen, SDP_E_INVALID, "local SCTP port must be 1-65535");
+	if (l->lanes > SDP_MAX_LANES)
+		return fail(err, errlen, SDP_E_INVALID, "local lanes must be 0-%d", SDP_MAX_LANES);
 	return SDP_OK;
 }
 
@@ -1649,6 +1671,7 @@ static void local_data_section(struct sdp_section *s, const struct sdp_local *l,
 	s->is_data = true;
 	s->sctp_port = l->sctp_port;
 	s->max_message_size = l->max_message_size;
+	s->lanes = l->lanes > 1 ? (uint8_t)l->lanes : 1;
 	span_copy(s->transport.ufrag, sizeof(s->transport.ufrag), span_str(l->ufrag));
 	span_copy(s->transport.pwd, sizeof(s->transport.pwd), span_str(l->pwd));
 	s->transport.fingerprints[0] = l->fingerprint;
@@ -1741,6 +1764,10 @@ int sdp_answer_create(const struct sdp_desc *offer, const struct sdp_local *loca
 		struct sdp_section *a = &answer->sections[i];
 		if (i == offer->data_index) {
 			local_data_section(a, local, role);
+			/* Lanes only toward a peer that asked (a browser never sees the attribute),
+			 * and never more than it asked for. */
+			if (o->lanes < a->lanes)
+				a->lanes = o->lanes > 1 ? o->lanes : 1;
 		} else {
 			/* Rejected (RFC 3264 §6): same kind, proto and first format. */
 			a->media = o->media;

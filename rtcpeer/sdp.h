@@ -54,6 +54,7 @@
 #define SDP_CAND_LINE_MAX (SDP_CAND_MAX + 2) /* the same with "a=" */
 #define SDP_CAND_ADDR_MAX       253 /* a DNS name (RFC 1035); IPv6 text needs 45 */
 #define SDP_CAND_FOUNDATION_MAX  32 /* RFC 8839 §5.1: 1*32ice-char */
+#define SDP_MAX_LANES            64 /* a=x-rtcpeer-lanes: SCTP associations (TRANSFER.md §12) */
 
 /* --- Protocol constants. */
 #define SDP_DEFAULT_SCTP_PORT        5000   /* RFC 8841 §5.1: a=sctp-port absent */
@@ -125,6 +126,7 @@ struct sdp_section {
 	bool legacy_sctpmap;           /* it came as "DTLS/SCTP <port>" + a=sctpmap */
 	uint16_t sctp_port;            /* data only: remote SCTP port, default 5000 */
 	uint64_t max_message_size;     /* data only: default 65536; 0 means no limit */
+	uint8_t lanes;                 /* data only: a=x-rtcpeer-lanes, 1 when absent or bad */
 	bool end_of_candidates;        /* a=end-of-candidates in this section */
 	struct sdp_transport transport; /* effective values, see the top of this file */
 };
@@ -203,8 +205,8 @@ int sdp_validate(const struct sdp_desc *d, char *err, size_t errlen);
  * accepted, in RFC 8841 form whatever form it was parsed from: "m=application <port>
  * UDP/DTLS/SCTP webrtc-datachannel", c=IN IP4 0.0.0.0, a=mid, a=ice-ufrag, a=ice-pwd,
  * a=ice-options:trickle (if its transport.trickle), every fingerprint (lower-case name,
- * upper-case hex), a=setup, a=sctp-port, a=max-message-size, the candidates and
- * a=end-of-candidates (if any).
+ * upper-case hex), a=setup, a=sctp-port, a=max-message-size, a=x-rtcpeer-lanes (if lanes > 1),
+ * the candidates and a=end-of-candidates (if any).
  * Returns a malloc'd NUL-terminated string, or NULL if sdp_validate() fails or memory runs out.
  */
 char *sdp_write(const struct sdp_desc *d);
@@ -223,6 +225,9 @@ struct sdp_local {
 	const char *mid;             /* offers only: the data section's mid */
 	uint16_t sctp_port;          /* our SCTP port */
 	uint64_t max_message_size;   /* what we accept; 0 would mean no limit */
+	unsigned lanes;              /* SCTP associations we can stripe over (0, 1: none; at
+				      * most SDP_MAX_LANES). An answer says min(this, the offer's),
+				      * and nothing when the offer did not say. */
 };
 
 /* session_version 1, answer_setup ACTIVE, mid "0", sctp_port 5000, max_message_size 262144;

@@ -9,9 +9,11 @@
 #include <glib.h>
 
 #include "auth.h"
+#include "lanes.h"
 #include "log.h"
 #include "peer.h"
 #include "sigclient.h"
+#include "reorder.h"
 #include "util.h"
 #include "xfer.h"
 
@@ -25,6 +27,11 @@ struct session {
 	struct sigclient *sig;
 	struct peer *peer;
 	struct dc *dc;
+	struct lanes *lanes;                    /* file transfer over several associations */
+	struct dc *lane_dc[REORDER_MAX_LANES];  /* lane i's channel, lane 0 being dc */
+	unsigned lanes_used;
+	guint lanes_timer;                      /* watches the path until lanes are engaged */
+	uint64_t lanes_sent0, lanes_rtx0;       /* DATA chunk counters when it started */
 	char room[SIG_ROOM_MAX_LEN + 1];
 	uint8_t secret[SESSION_SECRET_LEN];
 	char remote[SIG_PEER_ID_MAX_LEN + 1]; /* the other peer's signaling id */
@@ -136,13 +143,16 @@ void session_summary(struct session *s, const char *head, unsigned files, uint64
 		     uint64_t start_ns)
 {
 	double secs = (double)(util_now_ns() - start_ns) / 1e9;
+	char lanes[32] = "";
+	if (session_lanes(s) > 1)
+		snprintf(lanes, sizeof(lanes), ", %u lanes", session_lanes(s));
 	if (!s->cli->quiet)
-		fprintf(stderr, "%s, %llu bytes in %.2f s (%.1f MB/s), %s\n", head,
+		fprintf(stderr, "%s, %llu bytes in %.2f s (%.1f MB/s), %s%s\n", head,
 			(unsigned long long)bytes, secs, secs > 0 ? (double)bytes / secs / 1e6 : 0.0,
-			session_path(s));
-	session_event(s, "summary", json_pack("{s:i, s:I, s:f, s:s}", "files", files, "bytes",
+			session_path(s), lanes);
+	session_event(s, "summary", json_pack("{s:i, s:I, s:f, s:s, s:i}", "files", files, "bytes",
 					      (json_int_t)bytes, "seconds", secs, "path",
-					      session_route(s)));
+					      session_route(s), "lanes", (int)session_lanes(s)));
 }
 
 void session_mark_data(struct session *s)
@@ -194,13 +204,21 @@ static gboolean on_signal(gpointer arg)
 
 /* ---------------------------------------------------------------- authentication */
 
+/* After authentication, with lanes, every message goes through the striped channel. */
+static int channel_send(struct session *s, int binary, const uint8_t *buf, size_t len)
+{
+	if (s->lanes && s->authenticated)
+		return lanes_send(s->lanes, binary, buf, len);
+	return s->dc ? dc_send(s->dc, binary, buf, len) : -1;
+}
+
 /* Sends json (consumed) on the channel as one text message. */
 static int send_control(struct session *s, json_t *json)
 {
 	size_t len;
 	char *text = json ? xfer_dump(json, &len) : NULL;
 	json_decref(json);
-	int rc = text ? dc_send(s->dc, 0, (const uint8_t *)text, len) : -1;
+	int rc = text ? channel_send(s, 0, (const uint8_t *)text, len) : -1;
 	free(text);
 	return rc;
 }
@@ -213,6 +231,188 @@ static int send_auth(struct session *s)
 		return -1;
 	s->sent_auth = 1;
 	return send_control(s, xfer_build_auth(mac));
+}
+
+/* ---------------------------------------------------------------- lanes (TRANSFER.md §12) */
+
+static void lanes_message_cb(void *arg, int binary, const uint8_t *buf, size_t len)
+{
+	struct session *s = arg;
+	if (s->finished)
+		return;
+	if (binary)
+		session_mark_data(s);
+	if (s->app->message)
+		s->app->message(s->app->arg, binary, buf, len);
+}
+
+static void lanes_writable_cb(void *arg)
+{
+	struct session *s = arg;
+	if (!s->finished && s->app->buffered_low)
+		s->app->buffered_low(s->app->arg);
+}
+
+static void lanes_pause_cb(void *arg, unsigned lane, int paused)
+{
+	struct session *s = arg;
+	if (s->peer)
+		peer_pause_lane(s->peer, lane, paused);
+}
+
+static void lanes_error_cb(void *arg, const char *why)
+{
+	struct session *s = arg;
+	if (s->finished)
+		return;
+	session_send(s, xfer_build_abort("protocol error"));
+	session_finish(s, EXIT_PEER, "the peer broke the lane framing: %s", why);
+}
+
+static void attach_lane(struct session *s, unsigned i)
+{
+	if (lanes_attach(s->lanes, i, s->lane_dc[i]) == 0 && lanes_engaged(s->lanes) &&
+	    lanes_attached(s->lanes) > s->lanes_used)
+		s->lanes_used = lanes_attached(s->lanes);
+	if (i > 0)
+		peer_pause_lane(s->peer, i, 0);
+}
+
+static void engage_lanes(struct session *s)
+{
+	peer_engage_lanes(s->peer);
+	lanes_engage(s->lanes);
+	if (lanes_attached(s->lanes) > s->lanes_used)
+		s->lanes_used = lanes_attached(s->lanes);
+}
+
+#define LANES_CHECK_MS 250
+
+/* Until the path shows that one association holds the transfer back (lanes.h), lane 0 does
+ * everything, exactly as without lanes. */
+static gboolean lanes_check(gpointer arg)
+{
+	struct session *s = arg;
+	uint64_t sent, rtx;
+	sctp_data_counters(&sent, &rtx);
+	if (s->finished || !lanes_should_engage(peer_srtt_ms(s->peer), sent - s->lanes_sent0,
+						rtx - s->lanes_rtx0))
+		return s->finished ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+	log_debug(SCOPE, "lanes engaged: srtt %d ms, %llu of %llu DATA chunks retransmitted",
+		  peer_srtt_ms(s->peer), (unsigned long long)(rtx - s->lanes_rtx0),
+		  (unsigned long long)(sent - s->lanes_sent0));
+	engage_lanes(s);
+	s->lanes_timer = 0;
+	return G_SOURCE_REMOVE;
+}
+
+/* Authenticated: stripe over the lanes that are up, and attach the others as they come. */
+static void start_lanes(struct session *s)
+{
+	static const struct lanes_callbacks cb0 = {lanes_message_cb, lanes_writable_cb,
+						   lanes_pause_cb, lanes_error_cb, NULL};
+	struct lanes_callbacks cb = cb0;
+	unsigned n = peer_lanes(s->peer);
+	s->lanes_used = 1;
+	if (!s->app->lanes || n < 2)
+		return;
+	cb.arg = s;
+	s->lanes = lanes_new(n, &cb);
+	if (!s->lanes)
+		return; /* the peer may stripe, and we could not read it: it will fail visibly */
+	s->lane_dc[0] = s->dc;
+	for (unsigned i = 0; i < n; i++)
+		if (s->lane_dc[i])
+			attach_lane(s, i);
+	if (s->cli->lanes_on_loopback) { /* tests: prove the striping from the first byte */
+		engage_lanes(s);
+		return;
+	}
+	sctp_data_counters(&s->lanes_sent0, &s->lanes_rtx0);
+	s->lanes_timer = g_timeout_add(LANES_CHECK_MS, lanes_check, s);
+}
+
+static unsigned lane_index(const struct session *s, const struct dc *dc)
+{
+	for (unsigned i = 1; i < REORDER_MAX_LANES; i++)
+		if (s->lane_dc[i] == dc)
+			return i;
+	return 0;
+}
+
+static void lane_dc_message(void *arg, struct dc *dc, int binary, const uint8_t *buf,
+			    size_t len)
+{
+	struct session *s = arg;
+	unsigned i = lane_index(s, dc);
+	if (s->finished || i == 0)
+		return;
+	if (!s->lanes) /* paused until authenticated, so only a lane we could not set up */
+		lanes_error_cb(s, "data on a lane that is not in use");
+	else
+		lanes_input(s->lanes, i, binary, buf, len);
+}
+
+static void lane_dc_low(void *arg, struct dc *dc)
+{
+	struct session *s = arg;
+	if (!s->finished && s->lanes)
+		lanes_on_low(s->lanes, lane_index(s, dc));
+}
+
+/* A lane came up: its channel exists before its first message is read. Until the peer has
+ * proved the code, nothing is read from it (the first message must be auth, on lane 0). */
+static void peer_lane_cb(void *arg, unsigned lane, int up)
+{
+	struct session *s = arg;
+	static const struct dc_callbacks cb0 = {NULL, lane_dc_message, lane_dc_low, NULL, NULL};
+	struct dc_callbacks cb = cb0;
+	if (lane == 0 || lane >= REORDER_MAX_LANES || s->finished)
+		return;
+	if (!up) {
+		if (s->lane_dc[lane] && s->expect_close)
+			session_finish(s, s->close_code, NULL);
+		else if (s->lane_dc[lane])
+			session_finish(s, EXIT_PEER, "lost the connection to the peer (lane %u)", lane);
+		return;
+	}
+	cb.arg = s;
+	s->lane_dc[lane] = peer_lane_channel(s->peer, lane, &cb);
+	if (!s->lane_dc[lane])
+		return;
+	if (s->lanes)
+		attach_lane(s, lane);
+	else
+		peer_pause_lane(s->peer, lane, 1);
+}
+
+int session_send_data(struct session *s, const uint8_t *buf, size_t len)
+{
+	return channel_send(s, 1, buf, len);
+}
+
+int session_writable(const struct session *s, size_t high_water)
+{
+	if (s->lanes)
+		return lanes_writable(s->lanes);
+	return s->dc && dc_buffered(s->dc) < high_water;
+}
+
+size_t session_max_data(const struct session *s, size_t want)
+{
+	size_t max = s->lanes ? lanes_max_payload(s->lanes) : s->dc ? dc_max_message(s->dc) : 0;
+	return max && max < want ? max : want; /* 0: the peer set no limit */
+}
+
+void session_set_low_water(struct session *s, size_t bytes)
+{
+	if (s->dc && !s->lanes) /* lanes call back as soon as one lane has room */
+		dc_set_low_water(s->dc, bytes);
+}
+
+unsigned session_lanes(const struct session *s)
+{
+	return s->lanes_used ? s->lanes_used : 1;
 }
 
 /* The first message from the peer must prove it holds the secret for these fingerprints. */
@@ -237,6 +437,7 @@ static void check_auth(struct session *s, int binary, const uint8_t *buf, size_t
 	}
 	s->authenticated = 1;
 	s->t_auth = util_now_ns();
+	start_lanes(s);
 	session_event(s, "authenticated", NULL);
 	log_debug(SCOPE, "peer authenticated");
 	sigclient_close(s->sig); /* the rest is peer to peer */
@@ -261,7 +462,7 @@ int session_send_ordered(struct session *s, struct xfer_seq *seq, json_t *json)
 	if (xfer_parse(text, len, &m, &e) < 0 || xfer_seq_text(seq, XFER_LOCAL, &m, &e) < 0)
 		session_finish(s, EXIT_FAILURE_, "internal: %s", e.message);
 	else
-		rc = s->dc ? dc_send(s->dc, 0, (const uint8_t *)text, len) : -1;
+		rc = channel_send(s, 0, (const uint8_t *)text, len);
 	xfer_msg_clear(&m);
 	free(text);
 	return rc;
@@ -293,6 +494,10 @@ static void dc_message_cb(void *arg, struct dc *dc, int binary, const uint8_t *b
 		check_auth(s, binary, buf, len);
 		return;
 	}
+	if (s->lanes) {
+		lanes_input(s->lanes, 0, binary, buf, len);
+		return;
+	}
 	if (binary)
 		session_mark_data(s);
 	if (s->app->message)
@@ -304,7 +509,9 @@ static void dc_low_cb(void *arg, struct dc *dc)
 	struct session *s = arg;
 	if (s->finished || dc != s->dc)
 		return;
-	if (s->authenticated && s->app->buffered_low)
+	if (s->lanes)
+		lanes_on_low(s->lanes, 0);
+	else if (s->authenticated && s->app->buffered_low)
 		s->app->buffered_low(s->app->arg);
 }
 
@@ -422,8 +629,10 @@ static int create_peer(struct session *s)
 	cfg.ice = s->ice;
 	cfg.timeout_ms = (unsigned)s->cli->timeout * 1000;
 	cfg.sctp_mtu = s->cli->mtu;
+	cfg.lanes = s->app->lanes ? (unsigned)s->cli->lanes : 1;
+	cfg.lanes_on_loopback = s->cli->lanes_on_loopback;
 	struct peer_callbacks cb = {peer_description_cb, peer_candidate_cb, peer_state_cb,
-				    peer_channel_cb, s};
+				    peer_channel_cb, s, peer_lane_cb};
 	s->peer = peer_new(&cfg, &cb, err, sizeof(err));
 	if (!s->peer) {
 		session_finish(s, EXIT_FAILURE_, "%s", err);
@@ -616,7 +825,10 @@ int session_run(const struct cli *cli, const char *room, const uint8_t secret[SE
 		for (int i = 0; i < 100 && g_main_context_iteration(NULL, FALSE); i++)
 			;
 	}
+	if (s.lanes_timer)
+		g_source_remove(s.lanes_timer);
 	peer_free(s.peer);
+	lanes_free(s.lanes); /* after the peer: its last callbacks during close may reach it */
 	sigclient_free(s.sig);
 	g_source_remove(s.sigint);
 	g_source_remove(s.sigterm);

@@ -36,6 +36,9 @@ struct session_app {
 	/* The session is ending with this exit code: remove temporary files, etc. */
 	void (*cleanup)(void *arg, int exit_code);
 	void *arg;
+	/* 1: after authentication, stripe every message over the negotiated lanes (TRANSFER.md
+	 * §12). Send data with session_send_data() then, never on the channel directly. */
+	int lanes;
 };
 
 /* Runs the main loop until session_finish(); returns the exit code. */
@@ -63,6 +66,17 @@ int session_send(struct session *s, json_t *json);
 struct xfer_seq;
 int session_send_ordered(struct session *s, struct xfer_seq *seq, json_t *json);
 const struct cli *session_cli(const struct session *s);
+/* One binary message of the application's data: on the channel, or striped over lanes. */
+int session_send_data(struct session *s, const uint8_t *buf, size_t len);
+/* 1 if more data may be sent now: the channel holds less than high_water above SCTP, or, with
+ * lanes, some lane has room. app->buffered_low says when to ask again. */
+int session_writable(const struct session *s, size_t high_water);
+/* The largest data message to send: want, or less if the peer or the lanes say so. */
+size_t session_max_data(const struct session *s, size_t want);
+/* When buffered_low fires on the channel (no effect with lanes: they fire per lane). */
+void session_set_low_water(struct session *s, size_t bytes);
+/* Lanes in use: the most that were attached at once (1 without lanes). */
+unsigned session_lanes(const struct session *s);
 /* Backpressure to the peer (see peer_pause_reading). */
 void session_pause_reading(struct session *s, int paused);
 /* 1 when the peer acknowledged everything we sent. */

@@ -305,7 +305,7 @@ int xfer_recv_run(const struct cli *cli, const char *room, const uint8_t *secret
 		return EXIT_IO;
 	}
 	struct session_app app = {XFER_LABEL, 0, 0, NULL, on_ready, on_message, NULL, on_cleanup,
-				  &r};
+				  &r, 1};
 	int rc = session_run(cli, room, secret, &app);
 	close(r.dirfd);
 	return rc;

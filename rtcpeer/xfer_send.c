@@ -30,7 +30,6 @@
 
 struct sender {
 	struct session *s;
-	struct dc *dc;
 	const struct cli *cli;
 	const char *code;
 	struct xfer_seq seq;
@@ -103,7 +102,7 @@ static gboolean pump(gpointer arg)
 {
 	struct sender *x = arg;
 	static uint8_t buf[SEND_CHUNK];
-	while (dc_buffered(x->dc) < SEND_HIGH_WATER) {
+	while (session_writable(x->s, SEND_HIGH_WATER)) {
 		size_t want = x->size - x->sent < x->chunk ? (size_t)(x->size - x->sent) : x->chunk;
 		if (want == 0) {
 			x->pump = 0;
@@ -127,7 +126,7 @@ static gboolean pump(gpointer arg)
 			return G_SOURCE_REMOVE;
 		}
 		gnutls_hash(x->hash, buf, (size_t)n);
-		if (dc_send(x->dc, 1, buf, (size_t)n) < 0) {
+		if (session_send_data(x->s, buf, (size_t)n) < 0) {
 			session_finish(x->s, EXIT_PEER, "the connection to the peer is gone");
 			x->pump = 0;
 			return G_SOURCE_REMOVE;
@@ -261,13 +260,12 @@ static void on_ready(void *arg, struct session *s, struct dc *dc)
 {
 	struct sender *x = arg;
 	x->s = s;
-	x->dc = dc;
+	(void)dc; /* data goes through the session: on this channel, or striped over lanes */
 	x->start_ns = util_now_ns();
-	dc_set_low_water(dc, SEND_LOW_WATER);
-	/* RFC 8841 §6: never more per message than the peer's a=max-message-size (0: none). */
-	x->chunk = SEND_CHUNK;
-	if (dc_max_message(dc) && dc_max_message(dc) < x->chunk)
-		x->chunk = dc_max_message(dc);
+	session_set_low_water(s, SEND_LOW_WATER);
+	/* RFC 8841 §6: never more per message than the peer's a=max-message-size, and what the
+	 * lanes' header leaves. */
+	x->chunk = session_max_data(s, SEND_CHUNK);
 	xfer_seq_init(&x->seq, XFER_CHANNEL_FILES, XFER_ROLE_SENDER);
 	x->seq.auth[XFER_LOCAL] = x->seq.auth[XFER_PEER] = true; /* session.c did that part */
 	next_file(x);
@@ -301,6 +299,6 @@ int xfer_send_run(const struct cli *cli, const char *code, const char *room,
 	x.fd = -1;
 	x.code = code;
 	struct session_app app = {XFER_LABEL, 1, 1, on_joined, on_ready, on_message,
-				  on_buffered_low, on_cleanup, &x};
+				  on_buffered_low, on_cleanup, &x, 1};
 	return session_run(cli, room, secret, &app);
 }

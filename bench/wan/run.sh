@@ -28,7 +28,9 @@
 #   LOSSES="0 1"        loss levels in percent (each way)
 #   DELAY_MS=20         one-way delay added by the router (RTT = 2 x DELAY_MS)
 #   RATE=100mbit        tbf rate on each direction
-#   IPERF_SECS=10       length of each iperf3 run
+#   IPERF_SECS=10       length of each iperf3 run (0: no iperf3, for quick rtcpeer runs)
+#   RUNS=1              rtcpeer transfers per loss level; the table shows the median, the log
+#                       every run
 #   SIZE_0=100M SIZE_LOSSY=32M   rtcpeer file size at 0 % and at any other loss level
 #   XFER_TIMEOUT=60     limit for each rtcpeer (its partial rate is reported when it is hit)
 #   RTCPEER_EXTRA_ARGS  words added to both rtcpeer command lines (e.g. -v)
@@ -46,6 +48,7 @@ LOSSES=${LOSSES:-0 1}
 DELAY_MS=${DELAY_MS:-20}
 RATE=${RATE:-100mbit}
 IPERF_SECS=${IPERF_SECS:-10}
+RUNS=${RUNS:-1}
 SIZE_0=${SIZE_0:-100M}
 SIZE_LOSSY=${SIZE_LOSSY:-32M}
 XFER_TIMEOUT=${XFER_TIMEOUT:-60}
@@ -255,6 +258,10 @@ ping_rtt() { # ping_rtt -> avg ms, or "-"
 
 iperf() { # iperf CC TAG -> "Mbit/s retransmits" (receiver's rate), or "- -"
 	local cc=$1 tag=$2 j=$LOGD/iperf3-$2.json
+	if [ "$IPERF_SECS" = 0 ]; then
+		echo "skip 0"
+		return
+	fi
 	ip netns exec "$NS_A" timeout -k 5 $((IPERF_SECS + 20)) iperf3 -c $B_IP -B $A_IP \
 		-t "$IPERF_SECS" -C "$cc" -J </dev/null >"$j" 2>"$LOGD/iperf3-$tag.err"
 	$PY - "$j" "$cc" <<'EOF'
@@ -392,11 +399,20 @@ for loss in $LOSSES; do
 	else
 		size=$SIZE_LOSSY target=$TARGET_LOSSY
 	fi
-	xfer "$size" "l$loss" || FAILED=1
-	if [ "$XFER_COMPLETE" = true ]; then
-		log "rtcpeer $size: $XFER_MBIT Mbit/s, sha256 $([ "$XFER_SHA" = true ] && echo ok || echo MISMATCH)"
-	else
-		log "rtcpeer $size: INCOMPLETE; $XFER_NOTE"
+	rates=()
+	for run in $(seq 1 "$RUNS"); do
+		xfer "$size" "l$loss-$run" || FAILED=1
+		if [ "$XFER_COMPLETE" = true ]; then
+			log "rtcpeer $size (run $run): $XFER_MBIT Mbit/s, $(grep -m1 -oE '"lanes":[0-9]+' "$LOGD/recv-l$loss-$run.err" | cut -d: -f2) lanes, sha256 $([ "$XFER_SHA" = true ] && echo ok || echo MISMATCH)"
+			rates+=("$XFER_MBIT")
+		else
+			log "rtcpeer $size (run $run): INCOMPLETE; $XFER_NOTE"
+			break # the table then shows this failed run
+		fi
+	done
+	if [ "$XFER_COMPLETE" = true ] && [ "${#rates[@]}" -gt 1 ]; then
+		XFER_MBIT=$(printf '%s\n' "${rates[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+		log "rtcpeer median of ${#rates[@]}: $XFER_MBIT Mbit/s (${rates[*]})"
 	fi
 	stop_pidfile nfq
 	nfq_stats=$(grep -m1 -oE 'seen .*' "$LOGD/nfq.err")
@@ -413,7 +429,7 @@ for loss in $LOSSES; do
 	fi
 	ROWS+=("$(printf '%-30s %8s %8s %8s %8s  %s' "$RATE ${rtt} ms ${loss}% loss" \
 		"$cubic" "$bbr" "$XFER_MBIT" ">= $target" "$verdict")")
-	num() { [ "$1" = - ] && echo null || echo "$1"; }
+	num() { { [ "$1" = - ] || [ "$1" = skip ]; } && echo null || echo "$1"; }
 	JSON_ROWS+=("{\"loss_pct\":$loss,\"ping_rtt_ms\":$(num "$rtt"),\"iperf3_cubic_mbit\":$(num "$cubic"),\"iperf3_cubic_retransmits\":$(num "$cubic_rtx"),\"iperf3_bbr_mbit\":$(num "$bbr"),\"iperf3_bbr_retransmits\":$(num "$bbr_rtx"),\"rtcpeer_bytes\":$(numfmt --from=iec "$size"),\"rtcpeer_mbit\":$(num "$XFER_MBIT"),\"rtcpeer_complete\":$XFER_COMPLETE,\"rtcpeer_exit\":$XFER_RC,\"rtcpeer_sha256_ok\":$XFER_SHA,\"delayer_lost_pct\":$(num "${lostpct:--}"),\"delayer_late_over_10ms\":$(num "${late10:--}"),\"rtcpeer_target_mbit\":$target,\"rtcpeer_target_met\":$ok}")
 done
 

@@ -141,7 +141,7 @@ static void side_new(struct side *s, struct side *other)
 	cfg.ice.local_addrs[0] = "127.0.0.1";
 	cfg.ice.nlocal_addrs = 1;
 	cfg.timeout_ms = WAIT_MS;
-	struct peer_callbacks cb = {on_description, on_candidate, on_state, on_channel, s};
+	struct peer_callbacks cb = {on_description, on_candidate, on_state, on_channel, s, NULL};
 	s->other = other;
 	s->peer = peer_new(&cfg, &cb, err, sizeof(err));
 	if (!s->peer)

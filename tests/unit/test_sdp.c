@@ -606,6 +606,56 @@ static void test_write_our_answer(void **state)
 	assert_round_trip(&D2);
 }
 
+/* a=x-rtcpeer-lanes (TRANSFER.md §12): written only above 1, answered only when offered and
+ * then with the smaller count; a bad value means no lanes, never a refused description. */
+static void test_lanes_attribute(void **state)
+{
+	struct sdp_local l;
+	char err[256];
+	(void)state;
+	our_local(&l, 1);
+	l.lanes = 16;
+	/* A browser's offer has no lanes: neither has our answer. */
+	parse_ok(chrome_offer, SDP_OFFER, &D1);
+	assert_int_equal(sdp_data_section(&D1)->lanes, 1);
+	assert_int_equal(sdp_answer_create(&D1, &l, &D2, err, sizeof(err)), SDP_OK);
+	char *text = sdp_write(&D2);
+	assert_non_null(text);
+	assert_null(strstr(text, "x-rtcpeer-lanes"));
+	free(text);
+	/* An offer with 8: we answer min(8, 16). */
+	const char *with8 = edit(chrome_offer, "a=max-message-size:262144\r\n",
+				 "a=max-message-size:262144\r\na=x-rtcpeer-lanes:8\r\n");
+	parse_ok(with8, SDP_OFFER, &D1);
+	assert_int_equal(sdp_data_section(&D1)->lanes, 8);
+	assert_int_equal(sdp_answer_create(&D1, &l, &D2, err, sizeof(err)), SDP_OK);
+	text = sdp_write(&D2);
+	assert_non_null(strstr(text, "a=x-rtcpeer-lanes:8\r\n"));
+	free(text);
+	assert_round_trip(&D2);
+	assert_int_equal(D3.sections[D3.data_index].lanes, 8);
+	/* Our offer says 16. */
+	assert_int_equal(sdp_offer_create(&l, &D1, err, sizeof(err)), SDP_OK);
+	text = sdp_write(&D1);
+	assert_non_null(strstr(text, "a=x-rtcpeer-lanes:16\r\n"));
+	free(text);
+	/* Out of range, not a number, or a second line: tolerated, the first good one counts. */
+	static const char *const bad[] = {"0", "65", "x", "", "-1", "99999999999999999999999"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char line[128];
+		snprintf(line, sizeof(line), "a=max-message-size:262144\r\na=x-rtcpeer-lanes:%s\r\n",
+			 bad[i]);
+		parse_ok(edit(chrome_offer, "a=max-message-size:262144\r\n", line), SDP_OFFER, &D1);
+		assert_int_equal(sdp_data_section(&D1)->lanes, 1);
+	}
+	parse_ok(edit(chrome_offer, "a=max-message-size:262144\r\n",
+		      "a=max-message-size:262144\r\na=x-rtcpeer-lanes:4\r\na=x-rtcpeer-lanes:9\r\n"),
+		 SDP_OFFER, &D1);
+	assert_int_equal(sdp_data_section(&D1)->lanes, 4);
+	l.lanes = SDP_MAX_LANES + 1;
+	assert_int_not_equal(sdp_offer_create(&l, &D1, err, sizeof(err)), SDP_OK);
+}
+
 static void test_answer_rejects_media_sections(void **state)
 {
 	struct sdp_local l;
@@ -1690,6 +1740,7 @@ int main(void)
 		cmocka_unit_test(test_write_our_offer),
 		cmocka_unit_test(test_write_our_answer),
 		cmocka_unit_test(test_answer_rejects_media_sections),
+		cmocka_unit_test(test_lanes_attribute),
 		cmocka_unit_test(test_answer_roles),
 		cmocka_unit_test(test_answer_without_offer_bundle),
 		cmocka_unit_test(test_answer_to_legacy_offer),

@@ -1,0 +1,80 @@
+/*
+ * lanes.h - one reliable, ordered message channel striped over several data channels, each on
+ * its own SCTP association ("lanes", proto/TRANSFER.md §12). Each association has its own
+ * congestion window, so a loss slows one lane, not the transfer (bench/wan/README.md).
+ *
+ * Sending: every message gets the next sequence number and goes to a lane whose channel queue
+ * is empty, round robin, so a lane that is slow (recovering a loss) takes less. Receiving: the
+ * reorder buffer (reorder.c) restores the order in bounded memory and asks, through `pause`,
+ * to stop reading the lanes that are ahead; their SCTP windows then close and the peer's lanes
+ * stall, which bounds what is in flight.
+ *
+ * Lanes are attached as their channels open: lane 0 (the session's channel) at once, the
+ * others when their association comes up, possibly later. A lane that never comes up is
+ * simply never used, on either side: the receiver takes messages from whichever lane brings
+ * them.
+ *
+ * The sender uses lane 0 alone until lanes_engage(): several associations pay off only where
+ * one is held back by loss on a long path (lanes_should_engage()). On a LAN one association
+ * recovers within milliseconds and more of them only overflow socket buffers; on a clean long
+ * path one association with its full buffer is as fast (bench/wan/README.md).
+ */
+#ifndef RTCPEER_LANES_H
+#define RTCPEER_LANES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "datachannel.h"
+
+#define LANES_HEADER      9                  /* kind (1 byte) + sequence number (8) */
+#define LANES_KIND_BINARY 0
+#define LANES_KIND_TEXT   1
+/* Held out of order before lanes that are ahead are paused: about what arrives at 100 Mbit/s
+ * while one lane waits out a retransmission timeout (TRANSFER.md §12.3). */
+#define LANES_REORDER_BYTES (4 * 1024 * 1024)
+#define LANES_REORDER_MSGS  1024
+
+/* Engage when the primary path's smoothed RTT is at least LANES_MIN_RTT_MS and at least
+ * LANES_MIN_LOSS_PPM of the DATA chunks sent were retransmitted, over LANES_MIN_SAMPLE or more. */
+#define LANES_MIN_RTT_MS    20
+#define LANES_MIN_LOSS_PPM  2000
+#define LANES_MIN_SAMPLE    500
+
+struct lanes;
+
+struct lanes_callbacks {
+	void (*message)(void *arg, int binary, const uint8_t *buf, size_t len); /* in order */
+	void (*writable)(void *arg);                     /* a lane has room again */
+	void (*pause)(void *arg, unsigned lane, int paused); /* reading on that lane's SCTP */
+	void (*error)(void *arg, const char *why);       /* the peer broke the framing */
+	void *arg;
+};
+
+/* count: lanes negotiated (2..REORDER_MAX_LANES). NULL on bad count or no memory. */
+struct lanes *lanes_new(unsigned count, const struct lanes_callbacks *cb);
+void lanes_free(struct lanes *l);
+/* The channel of lane i is open: use it. 0, or -1 (bad index, attached already). */
+int lanes_attach(struct lanes *l, unsigned lane, struct dc *dc);
+/* A message that arrived on lane i's channel. */
+void lanes_input(struct lanes *l, unsigned lane, int binary, const uint8_t *buf, size_t len);
+/* Lane i's channel queue has drained (its buffered_low callback). */
+void lanes_on_low(struct lanes *l, unsigned lane);
+/* Queues one message on some lane. 0, or -1 (too large, or no lane can take it). */
+int lanes_send(struct lanes *l, int binary, const uint8_t *buf, size_t len);
+/* 1 if some lane can take a message now without queuing above SCTP. */
+int lanes_writable(const struct lanes *l);
+/* Whether a path with this RTT (ms, -1: unknown) that retransmitted `retransmitted` of `sent`
+ * DATA chunks since the transfer began is one that lanes speed up. Pure. */
+int lanes_should_engage(int srtt_ms, uint64_t sent, uint64_t retransmitted);
+/* From now on stripe over every attached lane (and those attached later); before, lane 0 only. */
+void lanes_engage(struct lanes *l);
+int lanes_engaged(const struct lanes *l);
+/* Lanes attached so far (lane 0 included). */
+unsigned lanes_attached(const struct lanes *l);
+/* The largest payload lanes_send() takes. */
+size_t lanes_max_payload(const struct lanes *l);
+/* Bytes queued above SCTP on every lane. */
+size_t lanes_buffered(const struct lanes *l);
+
+#endif

@@ -10,8 +10,10 @@
 //
 // Environment: SIGNALD, RTCPEER (paths, instead of the flags), CHROMIUM (default
 // /usr/bin/chromium), SCREENSHOT=FILE (write a PNG of the page in the middle of a transfer),
+// SCREENSHOT_ROOM=FILE (a PNG of one page of the room scenario m, after its files and text),
 // RTCBR_NS (namespace name, default rtcbr-<pid>), RTCBR_ADDR (default 10.203.0.2),
-// RTCBR_SUITE_TIMEOUT (seconds, default 300), RTCBR_KEEP=1 (keep the temporary directory).
+// RTCBR_SUITE_TIMEOUT (seconds, default 300), RTCBR_KEEP=1 (keep the temporary directory),
+// RTCBR_DIAG_EVENTS (how many of a page's last events a failure prints, default 15).
 'use strict';
 
 const { spawn, spawnSync } = require('child_process');
@@ -41,6 +43,7 @@ const opt = {
   webRoot: process.env.RTCBR_WEB_ROOT || path.join(REPO, 'web'),
   chromium: process.env.CHROMIUM || '/usr/bin/chromium',
   screenshot: process.env.SCREENSHOT || '',
+  screenshotRoom: process.env.SCREENSHOT_ROOM || '',
   ns: process.env.RTCBR_NS || `rtcbr-${process.pid}`,
   addr: process.env.RTCBR_ADDR || '10.203.0.2',
   suiteTimeout: Number(process.env.RTCBR_SUITE_TIMEOUT || 300) * 1000,
@@ -433,11 +436,12 @@ async function openPage(page, url) {
     undefined, 10000, 'window.rtcTest');
 }
 
-// What the page says about itself, for failure messages.
+// What the page says about itself, for failure messages: its last RTCBR_DIAG_EVENTS events.
+const DIAG_EVENTS = Number(process.env.RTCBR_DIAG_EVENTS || 15);
 async function pageDiag(page) {
   let d;
   try {
-    d = await withTimeout(page.evaluate(() => {
+    d = await withTimeout(page.evaluate((n) => {
       const t = window.rtcTest;
       if (!t) return { state: '(no window.rtcTest)', events: [] };
       let state;
@@ -456,17 +460,19 @@ async function pageDiag(page) {
       };
       return {
         state: short(state),
-        events: (t.events || []).slice(-15).map(short),
-        received: short((t.received || []).map((r) => ({ name: r.name, size: r.size, sha256: r.sha256 }))),
+        events: (t.events || []).slice(-n).map(short),
+        received: short((t.received || []).map((r) => ({ from: r.from, name: r.name, size: r.size, sha256: r.sha256 }))),
         texts: short(t.texts),
+        peers: typeof t.peers === 'function' ? short(t.peers()) : null,
       };
-    }), 5000, 'page diagnostics');
+    }, DIAG_EVENTS), 5000, 'page diagnostics');
   } catch (e) {
     return `\n      ${page.label}: (could not read the page: ${e.message})`;
   }
   const ev = d.events.map((e) => `\n        ${e}`).join('');
   const logs = page.logs.slice(-10).map((l) => `\n        ${l}`).join('');
   return `\n      ${page.label}: state() = ${d.state}; received = ${d.received}; texts = ${d.texts}` +
+    (d.peers ? `\n      ${page.label}: peers() = ${d.peers}` : '') +
     `\n      ${page.label}: last events:${ev || ' (none)'}` + (logs ? `\n      ${page.label}: console:${logs}` : '');
 }
 
@@ -861,6 +867,282 @@ scenario('d', 'browser -> browser (two contexts) 10 MiB through signald, receive
   s.notes.push(await iceReport(b, true));
 });
 
+
+// ------------------------------------------------------------------------------------------------
+// rooms: several pages in one room, a connection per pair (web/js/room.js)
+
+// RFC 4648 base32, lower case, no padding: how the page writes room ids and keys.
+function base32(buf) {
+  const A = 'abcdefghijklmnopqrstuvwxyz234567';
+  let out = '';
+  let acc = 0;
+  let bits = 0;
+  for (const b of buf) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += A[(acc >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    acc &= (1 << bits) - 1;
+  }
+  return bits ? out + A[(acc << (5 - bits)) & 31] : out;
+}
+
+// Opens a room address in a new page of `browser` and waits until it is in the room; returns
+// the page with .me (its peer id).
+async function roomPage(browser, label, url) {
+  const page = await newPage(browser, label);
+  await openPage(page, url);
+  await waitPhase(page, 'room', 10000);
+  page.me = await page.evaluate(() => window.rtcTest.info().me);
+  check(/^[a-z2-7]{26}$/.test(page.me || ''), `${page.label}: rtcTest.info().me = ${JSON.stringify(page.me)}`);
+  return page;
+}
+
+// Waits until the page's peers() lists exactly `want` (ids) in state `state` (others may be
+// listed in other states); returns peers().
+async function waitPeers(page, want, state, ms) {
+  return waitPage(page, ({ want, state }) => {
+    const p = window.rtcTest.peers();
+    return want.every((id) => p.some((x) => x.id === id && x.state === state)) ? p : false;
+  }, { want, state }, ms, `peers ${want.map((id) => id.slice(0, 6)).join(', ')} in state "${state}"`);
+}
+
+const card = (id) => `article.peer[data-peer="${id}"]`;
+
+// Lines the page received on its text channel with peer `id`.
+const textsFrom = (page, id, n, ms) => waitPage(page, ({ id, n }) => {
+  const h = window.rtcTest.peer(id);
+  return h && h.texts.length >= n ? h.texts.slice() : false;
+}, { id, n }, ms, `${n} line(s) of text from ${id.slice(0, 6)}`);
+
+// m. three pages in one room without a key: presence, A sends B and C a different file each
+// (B by its card's file picker, C by a drop onto its card), B and C exchange a line each way,
+// then C leaves and A and B still see the right members and still talk.
+scenario('m', 'room of three pages (/r/<room>, no key): A -> B and A -> C files, text B <-> C, C leaves', false, async (s) => {
+  const browser = await getBrowser(false);
+  const room = `rtcbr-${crypto.randomBytes(12).toString('base64url')}`;
+  const url = (name) => `${STATE.httpBase}/r/${room}?name=${name}`;
+  const t = Date.now();
+  const A = await roomPage(browser, 'page A', url('A'));
+  s.pages.push(A);
+  const B = await roomPage(browser, 'page B', url('B'));
+  s.pages.push(B);
+  const C = await roomPage(browser, 'page C', url('C'));
+  s.pages.push(C);
+  const pa = await waitPeers(A, [B.me, C.me], 'ready', 20000);
+  const pb = await waitPeers(B, [A.me, C.me], 'ready', 20000);
+  const pc = await waitPeers(C, [A.me, B.me], 'ready', 20000);
+  const tMesh = Date.now() - t;
+  // Who offered: the newcomer, to everybody already there (PROTOCOL.md §5).
+  const roles = (list) => JSON.stringify(list.map((p) => [p.name, p.state, p.role, p.present, p.verified]));
+  checkEq(roles(pa), JSON.stringify([['B', 'ready', 'answerer', false, false], ['C', 'ready', 'answerer', false, false]]), "A's peers() [name, state, role, present, verified]");
+  checkEq(roles(pb), JSON.stringify([['A', 'ready', 'offerer', true, false], ['C', 'ready', 'answerer', false, false]]), "B's peers()");
+  checkEq(roles(pc), JSON.stringify([['A', 'ready', 'offerer', true, false], ['B', 'ready', 'offerer', true, false]]), "C's peers()");
+  const presence = (page) => page.evaluate(() => ({
+    count: document.getElementById('presence-count').textContent,
+    chips: [...document.querySelectorAll('#presence li')].map((li) => li.firstChild.textContent + (li.dataset.peer ? `=${li.dataset.peer}` : '')),
+    cards: [...document.querySelectorAll('article.peer')].map((c) => [c.dataset.peer, c.querySelector('.badge').textContent]),
+  }));
+  checkEq(JSON.stringify(await presence(A)), JSON.stringify({ count: '3 in this room', chips: ['You (A)', `B=${B.me}`, `C=${C.me}`],
+    cards: [[B.me, 'connected'], [C.me, 'connected']] }), "A's presence list and cards");
+
+  // Files: a different one to each, through the two ways a user has.
+  const fb = path.join(STATE.tmp, 'm-to-B.bin');
+  const fc = path.join(STATE.tmp, 'm-to-C.bin');
+  const sizeB = 3 * MiB + 17;
+  const sizeC = 2 * MiB + 5;
+  const shaB = randomFile(fb, sizeB);
+  const shaC = randomFile(fc, sizeC);
+  await A.setInputFiles(`${card(B.me)} input[type=file]`, fb); // B's card: "Choose files…"
+  const nameC = await pageFileFromDisk(A, fc);
+  const dt = await A.evaluateHandle((n) => {
+    const d = new DataTransfer();
+    d.items.add(window.__rtcbrFiles[n]);
+    return d;
+  }, nameC);
+  await A.dispatchEvent(card(C.me), 'drop', { dataTransfer: dt }); // dropped onto C's card
+  await dt.dispose();
+  const got = async (page, from) => waitPage(page, (from) => {
+    const r = window.rtcTest.peer(from).received;
+    return r.length ? r.map((x) => ({ from: x.from, name: x.name, size: x.size, sha256: x.sha256, url: x.url })) : false;
+  }, from, 30000, `a file from ${from.slice(0, 6)}`);
+  const [rb, rc] = [await got(B, A.me), await got(C, A.me)];
+  checkEq(JSON.stringify(rb.map((r) => [r.from, r.name, r.size, r.sha256])), JSON.stringify([[A.me, 'm-to-B.bin', sizeB, shaB]]), "B's files from A [from, name, size, sha256]");
+  checkEq(JSON.stringify(rc.map((r) => [r.from, r.name, r.size, r.sha256])), JSON.stringify([[A.me, 'm-to-C.bin', sizeC, shaC]]), "C's files from A");
+  // B saves its file through the Download link on A's card; C's bytes are read at the blob URL.
+  const link = B.locator(`${card(A.me)} a[download]`);
+  const [dl] = await Promise.all([B.waitForEvent('download', { timeout: 15000 }), link.click()]);
+  checkEq(dl.suggestedFilename(), 'm-to-B.bin', "B: the Download link's file name");
+  const saved = path.join(STATE.tmp, 'm-downloaded-by-B.bin');
+  await dl.saveAs(saved);
+  checkEq(sha256File(saved), shaB, 'B: sha256 of the downloaded bytes');
+  const bc = await blobSha256(C, rc[0].url);
+  checkEq(`${bc.size} ${bc.sha256}`, `${sizeC} ${shaC}`, 'C: size and sha256 of the bytes at the blob URL');
+  const sent = await waitPage(A, (n) => {
+    const e = window.rtcTest.events.filter((x) => x.type === 'file-sent');
+    return e.length >= n ? e.map((x) => [x.peer, x.name, x.size, x.ok, x.sha256]).sort() : false;
+  }, 2, 10000, 'two file-sent events');
+  checkEq(JSON.stringify(sent), JSON.stringify([[B.me, 'm-to-B.bin', sizeB, true, shaB], [C.me, 'm-to-C.bin', sizeC, true, shaC]].sort()),
+    "A's file-sent events [peer, name, size, ok, sha256]");
+  const counts = async () => Promise.all([A, B, C].map((p) => p.evaluate(() => window.rtcTest.received.length)));
+  checkEq(JSON.stringify(await counts()), '[0,1,1]', 'files received by A, B, C');
+
+  // Text between B and C: B through the hook, C through its card's text line.
+  const toC = 'hello C, this is B: grüße ✓';
+  const toB = 'hi B, C here 🛰';
+  checkEq(await B.evaluate(([id, t]) => window.rtcTest.peer(id).sendText(`${t}\n`), [C.me, toC]), true, "B: peer(C).sendText()");
+  checkEq(JSON.stringify(await textsFrom(C, B.me, 1, 10000)), JSON.stringify([toC]), "C: lines from B");
+  await C.fill(`${card(B.me)} .text-form input`, toB);
+  await C.press(`${card(B.me)} .text-form input`, 'Enter');
+  checkEq(JSON.stringify(await textsFrom(B, C.me, 1, 10000)), JSON.stringify([toB]), "B: lines from C");
+  checkEq(JSON.stringify(await A.evaluate(() => window.rtcTest.peers().map((p) => window.rtcTest.peer(p.id).texts.length))), '[0,0]',
+    "A: lines from B and C (none: the text went B <-> C only)");
+  if (opt.screenshotRoom) {
+    fs.mkdirSync(path.dirname(path.resolve(opt.screenshotRoom)), { recursive: true });
+    await B.screenshot({ path: opt.screenshotRoom, fullPage: true, timeout: 10000 });
+    s.notes.push(`screenshot of page B written to ${opt.screenshotRoom}`);
+  }
+
+  // C leaves: only its links go; A and B see two members and still talk.
+  const tLeave = Date.now();
+  await withTimeout(C.close(), 5000, 'closing page C');
+  for (const [page, other] of [[A, B], [B, A]]) {
+    const p = await waitPeers(page, [C.me], 'left', 10000);
+    // peers() lists in order of arrival: the other one came before C for both A and B.
+    checkEq(JSON.stringify(p.map((x) => [x.id, x.state])), JSON.stringify([[other.me, 'ready'], [C.me, 'left']]),
+      `${page.label}: peers() [id, state] after C left`);
+  }
+  const dtLeave = Date.now() - tLeave;
+  const pres = await presence(A);
+  checkEq(JSON.stringify([pres.count, pres.chips]), JSON.stringify(['2 in this room', ['You (A)', `B=${B.me}`]]), "A's presence after C left");
+  checkEq(JSON.stringify(pres.cards), JSON.stringify([[B.me, 'connected'], [C.me, 'left']]), "A's cards after C left");
+  checkEq(await A.evaluate((id) => window.rtcTest.peer(id).sendText('still here\n'), B.me), true, 'A: peer(B).sendText() after C left');
+  checkEq(JSON.stringify(await textsFrom(B, A.me, 1, 10000)), JSON.stringify(['still here']), 'B: lines from A after C left');
+  const errs = await Promise.all([A, B].map((p) => p.evaluate(() => window.rtcTest.peers().filter((x) => x.error).map((x) => x.error))));
+  checkEq(JSON.stringify(errs), '[[],[]]', 'peer errors on A and B');
+  s.notes.push(`mesh of 3 ready ${secs(tMesh)} s after A opened the room; C's leaving seen by A and B within ${secs(dtLeave)} s`);
+  s.notes.push(await iceReport(A, false));
+});
+
+// m2. a room with a key, made through the page's "New room" button: members verify each other
+// with it; a page that opens the room with another key is refused by both and refuses them,
+// and the two carry on.
+scenario('m2', 'room with a key ("New room"): A and B verified; D with a wrong key refused both ways; A <-> B unharmed', true, async (s) => {
+  const browser = await getBrowser(true);
+  const A = await newPage(browser, 'page A');
+  s.pages.push(A);
+  await openPage(A, `${STATE.httpBase}/?name=A`);
+  // The page's own checks first (SHA-256, HMAC, codes and room addresses, the control parser).
+  const t0 = Date.now();
+  const self = await withTimeout(A.evaluate(() => window.rtcTest.selfCheck().then((r) => ({ ok: r.ok, count: r.count, failed: r.failed }))), 30000, 'rtcTest.selfCheck()');
+  check(self.ok, `A: rtcTest.selfCheck() failed: ${JSON.stringify(self.failed)}`);
+  s.notes.push(`rtcTest.selfCheck(): ${self.count} checks passed in ${secs(Date.now() - t0)} s`);
+  await A.click('#make-room', { timeout: 5000 });
+  await waitPhase(A, 'room', 10000);
+  const link = await A.inputValue('#room-link');
+  const m = /^(.*)\/r\/([a-z2-7]{26})#key=([a-z2-7]{25}[aeimquy4])$/.exec(link);
+  check(m && m[1] === STATE.httpBase, `the room link the page shows: ${link}`);
+  const [, , room, key] = m;
+  const infoA = await A.evaluate(() => window.rtcTest.info());
+  checkEq(JSON.stringify([infoA.room, infoA.keyed]), JSON.stringify([room, true]), "A's rtcTest.info() [room, keyed]");
+  checkEq(await A.evaluate(() => location.pathname + location.hash), `/r/${room}#key=${key}`, "A's address (the key stays: a reload rejoins)");
+  A.me = infoA.me;
+  const B = await roomPage(browser, 'page B', `${STATE.httpBase}/r/${room}?name=B#key=${key}`);
+  s.pages.push(B);
+  const t = Date.now();
+  const pa = await waitPeers(A, [B.me], 'ready', 20000);
+  const pb = await waitPeers(B, [A.me], 'ready', 20000);
+  const tAB = Date.now() - t;
+  checkEq(JSON.stringify([pa[0].verified, pb[0].verified]), '[true,true]', 'A and B: verified');
+  checkEq(await A.textContent(`${card(B.me)} .peer-head .badge`), 'verified', "A: the badge on B's card");
+  // The intruder knows the room id but not the key.
+  let wrong;
+  do wrong = base32(crypto.randomBytes(16)); while (wrong === key);
+  const t2 = Date.now();
+  const D = await roomPage(browser, 'page D', `${STATE.httpBase}/r/${room}?name=D#key=${wrong}`);
+  s.pages.push(D);
+  const pd = await waitPeers(D, [A.me, B.me], 'failed', 20000);
+  const tD = Date.now() - t2;
+  checkEq(JSON.stringify(pd.map((p) => [p.name, p.state, p.error && p.error.code])), JSON.stringify([['A', 'failed', 'auth'], ['B', 'failed', 'auth']]),
+    "D's peers() [name, state, error code]");
+  for (const page of [A, B]) {
+    const p = await waitPeers(page, [D.me], 'failed', 20000);
+    const d = p.find((x) => x.id === D.me);
+    checkEq(`${d.name} ${d.error && d.error.code}`, 'D auth', `${page.label}: D's state`);
+    const shown = await page.textContent(`${card(D.me)} .peer-error`);
+    check(/authenticat|could not verify|hung up before proving/i.test(shown || ''), `${page.label}: the error on D's card says why: ${JSON.stringify(shown)}`);
+  }
+  checkEq(await A.evaluate((id) => window.rtcTest.peer(id).sendText('only for B\n'), B.me), true, 'A: peer(B).sendText() after D was refused');
+  checkEq(JSON.stringify(await textsFrom(B, A.me, 1, 10000)), JSON.stringify(['only for B']), 'B: lines from A');
+  checkEq(JSON.stringify(await waitPeers(A, [B.me], 'ready', 1000).then((p) => p.map((x) => [x.name, x.state]))),
+    JSON.stringify([['B', 'ready'], ['D', 'failed']]), "A's peers() at the end");
+  s.notes.push(`A <-> B verified ${secs(tAB)} s after B was in the room; D (wrong key) refused both ways with "auth" ${secs(tD)} s after opening its page`);
+  s.notes.push(await iceReport(A, true));
+});
+
+// e. the page as a hostile sender (rtcTest.sendFiles with checkNames false offers names it would
+// never offer): rtcpeer recv -o DIR must refuse every unsafe name (TRANSFER.md §8), write
+// nothing outside DIR, and not overwrite a file that is already there; a good file still comes.
+scenario('e', 'hostile file names from the page -> rtcpeer recv -o DIR: refused, nothing outside DIR, no overwrite', false, async (s) => {
+  const base = fs.mkdtempSync(path.join(STATE.tmp, 'e-'));
+  const out = path.join(base, 'out');
+  fs.mkdirSync(out);
+  const precious = 'precious: written before rtcpeer ran\n';
+  fs.writeFileSync(path.join(out, 'existing.txt'), precious);
+  const abs = path.join(os.tmpdir(), `rtcbr-abs-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  check(!fs.existsSync(abs), `${abs} exists before the test`);
+  const fresh = crypto.randomBytes(100 * 1024 + 3);
+  const freshSha = crypto.createHash('sha256').update(fresh).digest('hex');
+  // [name the page offers, what rtcpeer says about it]
+  const offers = [
+    ['../x', "name contains '/' (byte 2): only a base name is allowed"],
+    [abs, "name contains '/' (byte 0): only a base name is allowed"],
+    ['evil\u001b[2J.txt', 'name contains control character U+001B (byte 4)'],
+    ['..', 'name ".." is not a file name'],
+    ['..\\x', "name contains '\\' (byte 2): only a base name is allowed"],
+    ['existing.txt', null],
+    ['fresh.txt', null],
+  ];
+  const page = await newPage(await getBrowser(false), 'page');
+  s.pages.push(page);
+  await openPage(page, `${STATE.httpBase}/`);
+  const code = await pageCreate(page, 'send');
+  await page.evaluate(({ names, fresh }) => {
+    const bytes = Uint8Array.from(atob(fresh), (c) => c.charCodeAt(0));
+    const files = names.map((n) => (n === 'fresh.txt' ? new File([bytes], n)
+      : new File([new TextEncoder().encode(`overwritten by ${n}\n`)], n)));
+    Promise.resolve(window.rtcTest.sendFiles(files, { checkNames: false })).then(
+      (r) => { window.__rtcbrResults = JSON.parse(JSON.stringify(r)); },
+      (e) => { window.__rtcbrResults = { error: String(e) }; });
+  }, { names: offers.map((o) => o[0]), fresh: fresh.toString('base64') });
+  const recv = rtcpeer('rtcpeer recv', ['recv', ...peerArgs(['-o', out]), code]);
+  s.procs.push(recv);
+  await recv.expectExit(9, 30000); // EXIT_REFUSED: "a file was refused (it exists, or its name is unsafe)"
+  // What rtcpeer said, in order: one line per refusal.
+  const said = recv.lines.filter((l) => /^rtcpeer: (refusing|.* exists;)/.test(l));
+  const want = [...offers.filter((o) => o[1]).map((o) => `rtcpeer: refusing a file with an unsafe name: ${o[1]}`),
+    'rtcpeer: existing.txt exists; not overwriting it (use --force)'];
+  checkEq(JSON.stringify(said), JSON.stringify(want), "rtcpeer's refusals on stderr");
+  const sum = recv.event('summary') || {};
+  checkEq(`${sum.files} ${sum.bytes}`, `1 ${fresh.length}`, "rtcpeer's summary: files, bytes");
+  // The file system: DIR holds the old file untouched and the good new one, nothing else is new.
+  checkEq(JSON.stringify(fs.readdirSync(out).sort()), JSON.stringify(['existing.txt', 'fresh.txt']), 'files in DIR');
+  checkEq(fs.readFileSync(path.join(out, 'existing.txt'), 'utf8'), precious, 'DIR/existing.txt (not overwritten)');
+  checkEq(sha256File(path.join(out, 'fresh.txt')), freshSha, 'sha256 of DIR/fresh.txt');
+  checkEq(JSON.stringify(fs.readdirSync(base)), JSON.stringify(['out']), "DIR's parent (no ../x)");
+  check(!fs.existsSync(abs), `${abs} was written`);
+  // The page's view: each offer refused for the reason rtcpeer gave, the good file verified.
+  const res = await pageSendResults(page, 10000);
+  checkEq(JSON.stringify(res.map((r) => [r.name, r.ok, r.reason || null])),
+    JSON.stringify(offers.map(([n]) => [n, n === 'fresh.txt', n === 'fresh.txt' ? null : n === 'existing.txt' ? 'exists' : 'bad-name'])),
+    'sendFiles() results [name, ok, reason]');
+  checkEq(res[res.length - 1].sha256, freshSha, "sendFiles(): fresh.txt's sha256");
+  await waitPhase(page, 'done', 10000);
+  s.notes.push(`rtcpeer exit 9; ${offers.length - 2} unsafe names refused (bad-name), existing.txt refused (exists), fresh.txt verified`);
+});
+
 // ------------------------------------------------------------------------------------------------
 // setup, run, teardown
 
@@ -933,6 +1215,11 @@ async function runScenario(sc) {
     err = e;
   }
   const dt = Date.now() - t;
+  // An exception the page did not catch is a bug even when the scenario got what it wanted.
+  if (!err) {
+    const thrown = s.pages.flatMap((pg) => pg.logs.filter((l) => l.startsWith('pageerror:')).map((l) => `${pg.label}: ${l}`));
+    if (thrown.length) err = new Failure(`uncaught exception(s) in the page:\n        ${thrown.join('\n        ')}`);
+  }
   let msg = '';
   if (err) {
     msg = err instanceof Failure ? err.message : (err.stack || String(err));

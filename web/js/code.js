@@ -1,5 +1,6 @@
 /*
- * code.js - transfer codes (proto/TRANSFER.md §3): generation, parsing, links.
+ * code.js - transfer codes (proto/TRANSFER.md §3): generation, parsing, links; and the
+ * addresses of rooms (room.js), which the page tells apart from codes.
  *
  * A code is `room-secret`: 12 base32 characters of room id (60 random bits, the only part the
  * signaling server sees) and 26 of secret (128 bits, peers only). Parsing follows §3.2 and
@@ -153,23 +154,98 @@ export function parseCode(text) {
 	return { room: r.room, secret: r.secret, secretText, code: `${r.room}-${secretText}` };
 }
 
+/* ---------------------------------------------------------------- rooms */
+
 /*
- * The code in this page's own address, if any: /r/<room>#<secret> (the link rtcpeer prints) or
- * /#<room>-<secret>. Returns null when the address holds no code, throws CodeError when it holds
- * a broken one.
+ * A room (several peers, room.js) has a room id of PROTOCOL.md §3 and, optionally, a key: 16
+ * bytes written like a code's secret, that every member proves to every other as TRANSFER.md §4
+ * proves the secret. Its link is /r/<room>#key=<key>, or /r/<room> without a key; the fragment
+ * forms are /#room=<room> and /#room=<room>&key=<key>.
  */
-export function codeFromLocation(loc) {
-	const path = loc.pathname, frag = (loc.hash || '').replace(/^#/, '');
-	const m = /^\/r\/([^/]*)\/?$/.exec(path);
-	if (m) {
-		const room = takeRoom(decodeURIComponent(m[1]), 'link: room');
-		if (!frag) throw new CodeError("link: the secret after '#' is missing (copy the whole link)");
-		const secret = takeSecret(decodeURIComponent(frag), 'link: secret');
-		const secretText = base32(secret);
-		return { room, secret, secretText, code: `${room}-${secretText}` };
+const ROOM_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+const CODE_ROOM_RE = /^[A-Za-z2-7]{12}$/;
+
+/* A fresh room: 128 random bits of room id (as PROTOCOL.md §3 asks) and a 128-bit key. */
+export function generateRoom() {
+	const rnd = new Uint8Array(16 + SECRET_LEN);
+	crypto.getRandomValues(rnd);
+	const room = base32(rnd.subarray(0, 16));
+	const key = rnd.slice(16);
+	rnd.fill(0);
+	return { kind: 'room', room, key, keyText: base32(key) };
+}
+
+function takeRoomId(s, what) {
+	if (!ROOM_ID_RE.test(s)) throw new CodeError(`${what}: a room name is 1 to 64 of A-Z, a-z, 0-9, '_' and '-'`);
+	return s;
+}
+
+function roomOf(roomText, keyText) {
+	const room = takeRoomId(roomText, 'room');
+	if (keyText == null) return { kind: 'room', room, key: null, keyText: null };
+	const key = takeSecret(keyText, 'room key');
+	return { kind: 'room', room, key, keyText: base32(key) };
+}
+
+/* The browser link for a room, on this page's origin. */
+export function roomLink(origin, r) {
+	return `${origin}/r/${r.room}${r.key ? `#key=${r.keyText}` : ''}`;
+}
+
+/*
+ * /r/<x> and its fragment: a room with a key, a code, or (no fragment) a room without a key. A
+ * twelve-letter <x> without a fragment is a code link that lost its secret, not a room: joining
+ * the code's room would only make its transfer fail.
+ */
+function pathTarget(x, frag) {
+	if (frag.startsWith('key=')) return roomOf(x, frag.slice(4));
+	if (!frag) {
+		if (CODE_ROOM_RE.test(x)) throw new CodeError("link: the secret after '#' is missing (copy the whole link)");
+		return roomOf(x, null);
 	}
-	if (frag) return parseCode(decodeURIComponent(frag));
+	const room = takeRoom(x, 'link: room');
+	const secret = takeSecret(frag, 'link: secret');
+	const secretText = base32(secret);
+	return { kind: 'code', room, secret, secretText, code: `${room}-${secretText}` };
+}
+
+/* #room=<room>[&key=<key>], or null when the fragment is not of that form. */
+function fragmentRoom(frag) {
+	if (!frag.startsWith('room=')) return null;
+	const p = new URLSearchParams(frag);
+	const extra = [...p.keys()].filter((k) => k !== 'room' && k !== 'key');
+	if (extra.length) throw new CodeError(`room address: unknown part '${extra[0].slice(0, 20)}'`);
+	return roomOf(p.get('room') || '', p.has('key') ? p.get('key') : null);
+}
+
+function decode(s) {
+	try {
+		return decodeURIComponent(s);
+	} catch {
+		throw new CodeError('the address has a broken %-escape');
+	}
+}
+
+/*
+ * What this page's own address asks for: {kind: 'code', room, secret, secretText, code} for
+ * /r/<room>#<secret> (the link rtcpeer prints) or /#<room>-<secret>; {kind: 'room', room, key,
+ * keyText} for a room address; null when it asks for nothing. Throws CodeError when it holds a
+ * broken code or room.
+ */
+export function targetFromLocation(loc) {
+	const path = loc.pathname, frag = decode((loc.hash || '').replace(/^#/, ''));
+	const m = /^\/r\/([^/]*)\/?$/.exec(path);
+	if (m) return pathTarget(decode(m[1]), frag);
+	if (frag) return fragmentRoom(frag) || { kind: 'code', ...parseCode(frag) };
 	return null;
+}
+
+/* A code, a code link, or a room link typed or pasted into the page: like targetFromLocation. */
+export function parseTarget(text) {
+	const s = typeof text === 'string' ? text.trim() : '';
+	const m = /^https?:\/\/[A-Za-z0-9._:[\]-]+\/r\/([^#?/]*)\/?(?:#(.*))?$/i.exec(s);
+	if (m && (m[2] === undefined || m[2].startsWith('key='))) return pathTarget(m[1], m[2] || '');
+	return { kind: 'code', ...parseCode(text) };
 }
 
 /* The browser link for a code, on this page's origin. */

@@ -1,6 +1,8 @@
 /*
- * main.js - entry point: reads the address (/, /r/<room>#<secret>, /#<room>-<secret>), runs
- * one Session, connects it to the UI, and exposes window.rtcTest for automated tests:
+ * main.js - entry point: reads the address (/, /r/<room>#<secret>, /#<room>-<secret> for a
+ * code; /r/<room>[#key=<key>], /#room=<room>[&key=<key>] for a room of several peers), runs one
+ * code Session (or hands a room to roomapp.js, which extends rtcTest, see there), connects it to
+ * the UI, and exposes window.rtcTest for automated tests:
  *
  *   rtcTest.state()          phase: home | signaling | waiting | connecting | authenticating |
  *                            ready | sending | receiving | piping | finishing | done | failed
@@ -8,17 +10,23 @@
  *   rtcTest.events           [{type, t (ms since load), ...}] every session event, in order
  *   rtcTest.received         [{name, size, sha256 (hex), url (blob: URL), blob}] verified files
  *   rtcTest.texts            [string] lines received on the pipe (without "\n")
- *   rtcTest.sendFiles(files) queue File objects and send them; resolves with per-file results
- *                            [{name, size, ok, reason, sha256?}] once the receiver said bye
+ *   rtcTest.sendFiles(files, {checkNames})  queue File objects and send them; resolves with
+ *                            per-file results [{name, size, ok, reason, sha256?}] once the
+ *                            receiver said bye. checkNames false offers names the page would
+ *                            refuse (TRANSFER.md §8), as a hostile sender would: for tests of
+ *                            the receiving side only
  *   rtcTest.sendText(str)    send str as is on the pipe (add "\n" for a line); false if closed
  *   rtcTest.endText()        send eof on the pipe (the session ends after both byes)
  *   rtcTest.create(mode)     make a code as the UI buttons do ('send' | 'pipe'); resolves with
  *                            it once this page waits in the room (use it only then)
- *   rtcTest.join(code)       use a code or link as the form does
+ *   rtcTest.join(code)       use a code or link (or a room link) as the form does
+ *   rtcTest.createRoom()     make a room with a key as the "New room" button does; resolves
+ *                            with its link once this page is in it
  *   rtcTest.selfCheck()      SHA-256/HMAC/code self-test (selftest.js); resolves {ok, checks}
  */
-import { generateCode, parseCode, codeFromLocation, codeLink, CodeError } from './code.js';
+import { generateCode, parseTarget, targetFromLocation, codeLink, generateRoom, roomLink, CodeError } from './code.js';
 import { Session } from './session.js';
+import { startRoom } from './roomapp.js';
 import { defaultServerUrl } from './signal.js';
 import { FileSender, FileReceiver } from './xfer.js';
 import { Pipe } from './pipe.js';
@@ -35,12 +43,13 @@ const token = params.get('token') || undefined;
 
 const S = {
 	session: null,
+	mesh: null,          /* a Room (room.js, several peers) instead of a session */
 	maker: false,
 	mode: null,          /* maker: 'send' | 'pipe'; joiner: from the channel */
 	code: null,
 	room: null,
 	error: null,
-	pendingFiles: [],    /* picked before the session is ready */
+	pendingFiles: [],    /* [File, checkNames] picked before the session is ready */
 	skipped: [],         /* files whose names cannot be sent */
 	sendWanted: false,
 	sender: null,
@@ -62,18 +71,22 @@ const test = {
 		path: S.session && S.session.path ? S.session.path.text : null, server: serverUrl,
 		webcrypto: !!(globalThis.crypto && crypto.subtle), hashWorker: usingWorker(),
 	}),
-	sendFiles: (files) => sendFiles([...files]),
+	sendFiles: (files, opts) => sendFiles([...files], opts),
 	sendText: (str) => pipeSend(String(str), false),
 	endText: () => pipeEnd(),
 	create: (mode) => make(mode),
 	join: (code) => join(code),
+	createRoom: () => makeRoom(),
 	selfCheck,
 	authSelfCheck,
 };
 window.rtcTest = test;
 
 const ui = new UI({
-	make: (mode) => { make(mode).catch(() => { /* shown by onError */ }); },
+	make: (mode) => {
+		if (mode === 'room') makeRoom();
+		else make(mode).catch(() => { /* shown by onError */ });
+	},
 	join: (text) => join(text),
 	files: (files) => addFiles(files),
 	sendGo: () => sendGo(),
@@ -95,8 +108,12 @@ const PHASE_TEXT = {
 	finishing: 'Finishing…',
 };
 
-function emit(type, detail = {}) {
+function record(type, detail) {
 	test.events.push({ ...strip(detail), type, t: Math.round(performance.now() - t0) });
+}
+
+function emit(type, detail = {}) {
+	record(type, detail);
 	switch (type) {
 	case 'phase':
 		ui.step(detail.phase);
@@ -236,21 +253,21 @@ const capitalize = (s) => (s ? s[0].toUpperCase() + s.slice(1) : s);
 
 /* ---------------------------------------------------------------- starting */
 
-function makeApp(label, session) {
+/* The application for the session's channel (channel.js) once it has authenticated. */
+function makeApp(label, ch) {
 	if (label === XFER_LABEL && S.maker) {
-		S.sender = new FileSender(session);
-		S.sender.add(S.pendingFiles);
-		S.pendingFiles = [];
+		S.sender = new FileSender(ch);
+		for (const [f, checkNames] of S.pendingFiles.splice(0)) S.sender.add([f], { checkNames });
 		if (S.sendWanted) S.sender.go();
 		return S.sender;
 	}
-	if (label === XFER_LABEL) return new FileReceiver(session);
-	S.pipe = new Pipe(session);
+	if (label === XFER_LABEL) return new FileReceiver(ch);
+	S.pipe = new Pipe(ch);
 	return S.pipe;
 }
 
 function startSession({ room, secret, maker, mode }) {
-	if (S.session) throw new Error('a session is already running; reload the page for another');
+	if (S.session || S.mesh) throw new Error('a session is already running; reload the page for another');
 	S.maker = maker;
 	S.mode = mode;
 	S.room = room;
@@ -280,14 +297,46 @@ function make(mode) {
 function join(text) {
 	let c;
 	try {
-		c = parseCode(text);
+		c = parseTarget(text);
 	} catch (e) {
 		if (!(e instanceof CodeError)) throw e;
 		ui.codeError(capitalize(e.message));
 		return null;
 	}
-	openJoin(c);
+	if (c.kind === 'room') {
+		roomAddress(c);
+		openRoom(c);
+	} else {
+		openJoin(c);
+	}
 	return c.room;
+}
+
+/* ---------------------------------------------------------------- rooms */
+
+/* A new room with a key, as the "New room" button makes it. Resolves with its link once in it. */
+function makeRoom() {
+	const r = generateRoom();
+	roomAddress(r);
+	openRoom(r);
+	return new Promise((resolve, reject) => {
+		const poll = setInterval(() => {
+			const st = S.mesh.phase;
+			if (st === 'room') { clearInterval(poll); resolve(roomLink(location.origin, r)); }
+			if (st === 'failed') { clearInterval(poll); reject(new Error(S.mesh.error.message)); }
+		}, 50);
+	});
+}
+
+/* The room's address in the address bar. Its key stays there, unlike a code's secret (which
+ * works once anyway): reloading the page rejoins the room, and the link is the invitation. */
+function roomAddress(r) {
+	history.replaceState(null, '', `/r/${r.room}${location.search}${r.key ? `#key=${r.keyText}` : ''}`);
+}
+
+function openRoom(target) {
+	if (S.session || S.mesh) throw new Error('a session is already running; reload the page for another');
+	S.mesh = startRoom(target, { serverUrl, token, name: params.get('name') || '', test, record });
 }
 
 function openJoin(c) {
@@ -301,25 +350,22 @@ function openJoin(c) {
 
 /* Files picked, dropped or given to sendFiles(): names the receiver would refuse (§8) are
  * shown as not sent and never offered; the rest wait for the session, then go one by one. */
-function addFiles(files) {
+function addFiles(files, { checkNames = true } = {}) {
 	if (!files.length || (S.session && S.session.finished)) return;
-	if (S.sender && S.session.seq && S.session.seq.state === 'done') return; /* batch over */
+	if (S.sender && S.sender.closed) return; /* batch over */
 	const ok = [];
 	for (const f of files) {
 		const li = ui.queued(f.name, f.size);
-		const problem = nameProblem(f.name);
+		const problem = checkNames ? nameProblem(f.name) : null;
 		if (problem) {
-			li.dataset.id = 'skipped';
-			const st = li.querySelector('.fstate');
-			st.textContent = `not sent: ${problem}`;
-			st.className = 'fstate bad';
+			ui.out.skipped(li, `not sent: ${problem}`);
 			S.skipped.push({ name: f.name, size: f.size, ok: false, reason: 'bad-name', message: `not sent: ${problem}` });
 			continue;
 		}
 		ok.push(f);
 	}
-	if (S.sender) S.sender.add(ok);
-	else S.pendingFiles.push(...ok);
+	if (S.sender) S.sender.add(ok, { checkNames });
+	else S.pendingFiles.push(...ok.map((f) => [f, checkNames]));
 	refreshSendButton();
 }
 
@@ -350,11 +396,11 @@ function settleBatches() {
 }
 
 /* Test hook: queue, send, and resolve when the receiver said bye (or the session ended). */
-function sendFiles(files) {
+function sendFiles(files, opts) {
 	if (!S.maker || S.mode !== 'send') return Promise.reject(new Error('this page is not the sender: make a code with create("send")'));
 	if (S.session && S.session.finished) return Promise.resolve(results());
 	const p = new Promise((resolve) => S.batch.push(resolve));
-	addFiles(files);
+	addFiles(files, opts);
 	sendGo();
 	return p;
 }
@@ -385,7 +431,7 @@ function boot() {
 	warmUp();
 	window.addEventListener('beforeunload', (ev) => {
 		const s = S.session;
-		if (s && !s.finished && ['sending', 'receiving', 'piping', 'finishing'].includes(s.phase)) {
+		if ((s && !s.finished && ['sending', 'receiving', 'piping', 'finishing'].includes(s.phase)) || (S.mesh && S.mesh.busy())) {
 			ev.preventDefault();
 			ev.returnValue = '';
 		}
@@ -393,10 +439,11 @@ function boot() {
 	window.addEventListener('pagehide', () => {
 		const s = S.session;
 		if (s && !s.finished) s.abort('the browser page was closed', 'closed');
+		if (S.mesh) S.mesh.leave();
 	});
 	let c = null;
 	try {
-		c = codeFromLocation(location);
+		c = targetFromLocation(location);
 	} catch (e) {
 		if (!(e instanceof CodeError)) throw e;
 		ui.showHome(`The address holds a broken code: ${e.message}`);
@@ -404,6 +451,10 @@ function boot() {
 	}
 	if (!c) {
 		ui.showHome();
+		return;
+	}
+	if (c.kind === 'room') {
+		openRoom(c);
 		return;
 	}
 	/* Keep the secret out of the address bar and history once read (TRANSFER.md §11). */

@@ -8,7 +8,7 @@
  * `{"type":"bye"}`, and the session ends after both byes.
  */
 import { build, PEER } from './wire.js';
-import { HIGH_WATER } from './session.js';
+import { HIGH_WATER } from './channel.js';
 
 export class Pipe {
 	constructor(session) {

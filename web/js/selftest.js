@@ -7,12 +7,13 @@
  *  - HMAC-SHA256: RFC 4231 cases 1, 2 and 6 (a key longer than a block);
  *  - the authentication MAC: TRANSFER.md §4.5 (auth.js authSelfCheck);
  *  - transfer codes: the table of TRANSFER.md §3.2, and generated codes parse back;
+ *  - addresses: codes and rooms (with and without a key) told apart, as main.js reads them;
  *  - control messages: the strictness that JSON.parse lacks;
  *  - the hash sink (worker or inline): digest and kept bytes of random data.
  */
 import { Sha256, sha256, hmacSha256, toHex, fromHex } from './sha256.js';
 import { authSelfCheck } from './auth.js';
-import { generateCode, parseCode, base32 } from './code.js';
+import { generateCode, parseCode, base32, targetFromLocation, parseTarget, generateRoom, roomLink } from './code.js';
 import { parseControl, nameProblem, Seq, LOCAL, PEER } from './wire.js';
 import { newSink, usingWorker } from './hashsink.js';
 
@@ -109,6 +110,46 @@ function codeChecks(checks) {
 		if (!ok || i === 49) { checks.push({ name: 'generated codes parse back', ok, got: g.code.slice(0, 13) }); if (!ok) break; }
 	}
 	checks.push({ name: 'base32 of 00..0f', ok: base32(fromHex(secret)) === 'aaaqeayeaudaocajbifqydiob4' });
+	addressChecks(checks, secret);
+}
+
+/* What an address asks for: [pathname, hash] → "code <room> <secret hex>", "room <room> <key
+ * hex | ->", "none", or the error message. */
+function addressChecks(checks, secret) {
+	const show = (t) => (!t ? 'none' : t.kind === 'code' ? `code ${t.room} ${toHex(t.secret)}`
+		: `room ${t.room} ${t.key ? toHex(t.key) : '-'}`);
+	const cases = [
+		[['/r/k2fzq7wd3xha', '#aaaqeayeaudaocajbifqydiob4'], `code k2fzq7wd3xha ${secret}`],
+		[['/', '#k2fzq7wd3xha-aaaqeayeaudaocajbifqydiob4'], `code k2fzq7wd3xha ${secret}`],
+		[['/r/team-room_1', ''], 'room team-room_1 -'],
+		[['/r/team-room_1', '#key=aaaqeayeaudaocajbifqydiob4'], `room team-room_1 ${secret}`],
+		[['/', '#room=team&key=aaaqeayeaudaocajbifqydiob4'], `room team ${secret}`],
+		[['/', '#room=team'], 'room team -'],
+		[['/', ''], 'none'],
+		[['/r/k2fzq7wd3xha', ''], "link: the secret after '#' is missing (copy the whole link)"],
+		[['/r/team', '#key=aaaqeayeaudaocajbifqydiob5'], 'room key: the last character cannot end a code (typo?)'],
+		[['/r/a.b', ''], "room: a room name is 1 to 64 of A-Z, a-z, 0-9, '_' and '-'"],
+		[['/', '#room=team&x=1'], "room address: unknown part 'x'"],
+	];
+	for (const [[pathname, hash], want] of cases) {
+		let got;
+		try { got = show(targetFromLocation({ pathname, hash })); } catch (e) { got = e.message; }
+		checks.push({ name: `address ${pathname}${hash}`, ok: got === want, got, want });
+	}
+	const typed = [
+		['https://rtc.example.org/r/team-room#key=aaaqeayeaudaocajbifqydiob4', `room team-room ${secret}`],
+		['https://rtc.example.org/r/team-room', 'room team-room -'],
+		['https://rtc.example.org/r/k2fzq7wd3xha#aaaqeayeaudaocajbifqydiob4', `code k2fzq7wd3xha ${secret}`],
+	];
+	for (const [t, want] of typed) {
+		let got;
+		try { got = show(parseTarget(t)); } catch (e) { got = e.message; }
+		checks.push({ name: `typed ${t}`, ok: got === want, got, want });
+	}
+	const r = generateRoom(), link = roomLink('https://h', r);
+	let back;
+	try { back = show(parseTarget(link)); } catch (e) { back = e.message; }
+	checks.push({ name: 'a new room\'s link parses back', ok: /^[a-z2-7]{26}$/.test(r.room) && back === `room ${r.room} ${toHex(r.key)}`, got: back });
 }
 
 function wireChecks(checks) {

@@ -7,6 +7,10 @@
 
 export const SUBPROTOCOL = 'rtc-signal.v1';
 const KEEPALIVE_MS = 25000; /* application ping: proxies may drop silent WebSockets */
+/* Our own pace, under signald's default limit (50 msg/s, burst 100, PROTOCOL.md §6): a newcomer
+ * to a room offers and trickles candidates to every member at once, and a message over the
+ * limit is dropped, not delayed. The rest waits here, in order, up to QUEUE_MAX messages. */
+const RATE = 40, BURST = 80, QUEUE_MAX = 2000;
 
 /* ws(s)://HOST/ws for the page's own origin. */
 export function defaultServerUrl(loc) {
@@ -21,6 +25,10 @@ export class SignalClient {
 		this.closed = false;
 		this.keepalive = 0;
 		this.nextId = 1;
+		this.queue = [];          /* messages over our pace, in order */
+		this.tokens = BURST;
+		this.refilled = Date.now();
+		this.timer = 0;
 	}
 
 	connect() {
@@ -57,14 +65,42 @@ export class SignalClient {
 		this.on.close && this.on.close(info);
 	}
 
+	/* Sends now, or after what is queued; false if not connected (or the queue is full). */
 	send(msg) {
 		if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
-		this.ws.send(JSON.stringify(msg));
+		if (!this.queue.length && this.take()) {
+			this.ws.send(JSON.stringify(msg));
+			return true;
+		}
+		if (this.queue.length >= QUEUE_MAX) return false;
+		this.queue.push(msg);
+		this.schedule();
 		return true;
 	}
 
-	join(room, { token, maxPeers = 2, meta } = {}) {
-		const m = { type: 'join', room, max_peers: maxPeers, id: `join-${this.nextId++}` };
+	take() {
+		const now = Date.now();
+		this.tokens = Math.min(BURST, this.tokens + ((now - this.refilled) * RATE) / 1000);
+		this.refilled = now;
+		if (this.tokens < 1) return false;
+		this.tokens -= 1;
+		return true;
+	}
+
+	schedule() {
+		if (this.timer) return;
+		this.timer = setTimeout(() => {
+			this.timer = 0;
+			while (this.queue.length && this.ws.readyState === WebSocket.OPEN && this.take())
+				this.ws.send(JSON.stringify(this.queue.shift()));
+			if (this.queue.length && this.ws.readyState === WebSocket.OPEN) this.schedule();
+		}, Math.ceil(1000 / RATE));
+	}
+
+	/* maxPeers caps a room we create (2 for a code); without it the server's limit applies. */
+	join(room, { token, maxPeers, meta } = {}) {
+		const m = { type: 'join', room, id: `join-${this.nextId++}` };
+		if (maxPeers) m.max_peers = maxPeers;
 		if (token) m.token = token;
 		if (meta) m.meta = meta;
 		return this.send(m);
@@ -75,15 +111,26 @@ export class SignalClient {
 		if (this.closed) return;
 		this.closed = true;
 		clearInterval(this.keepalive);
+		clearTimeout(this.timer);
+		this.queue = [];
 		if (this.ws) {
 			if (this.ws.readyState === WebSocket.OPEN) {
-				this.send({ type: 'leave' });
+				this.ws.send(JSON.stringify({ type: 'leave' }));
 				this.ws.close(1000, 'done');
 			} else if (this.ws.readyState === WebSocket.CONNECTING) {
 				this.ws.onopen = () => this.ws.close(1000, 'done');
 			}
 		}
 	}
+}
+
+/* Why the signaling connection closed, in words, from the WebSocket close event's details. */
+export function closeReason(info) {
+	return info.code === 1013 ? 'too many connections, try again later'
+		: info.code === 1008 ? 'closed for sending too much'
+		: info.code === 1001 ? 'the server is shutting down'
+		: info.code === 1006 || info.code === 0 ? 'cannot reach it, or the connection broke'
+		: `closed (${info.code}${info.reason ? ` ${info.reason}` : ''})`;
 }
 
 /* Human text for a server error (PROTOCOL.md §6), in the words rtcpeer uses where it has some. */

@@ -22,6 +22,30 @@ export function formatDuration(s) {
 	return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
 }
 
+/*
+ * Files from a picker (`input` opened by `choose`) or dropped onto `zone` go to onFiles(File[]).
+ * The zone is highlighted while files are dragged over it.
+ */
+export function fileTarget(zone, input, choose, onFiles) {
+	input.addEventListener('change', () => {
+		if (input.files.length) onFiles([...input.files]);
+		input.value = '';
+	});
+	choose.addEventListener('click', (ev) => { ev.stopPropagation(); input.click(); });
+	let depth = 0; /* dragenter/leave fire for every child the pointer crosses */
+	zone.addEventListener('dragenter', (ev) => { ev.preventDefault(); depth++; zone.classList.add('over'); });
+	zone.addEventListener('dragover', (ev) => { ev.preventDefault(); zone.classList.add('over'); });
+	zone.addEventListener('dragleave', () => { if (--depth <= 0) { depth = 0; zone.classList.remove('over'); } });
+	zone.addEventListener('drop', (ev) => {
+		ev.preventDefault();
+		ev.stopPropagation();
+		depth = 0;
+		zone.classList.remove('over');
+		const files = [...(ev.dataTransfer ? ev.dataTransfer.files : [])];
+		if (files.length) onFiles(files);
+	});
+}
+
 const STEP_OF_PHASE = {
 	signaling: 'signal', waiting: 'peer', connecting: 'connect', authenticating: 'auth',
 };
@@ -30,8 +54,9 @@ const STEPS = ['signal', 'peer', 'connect', 'auth'];
 export class UI {
 	constructor(h) {
 		this.h = h;
-		this.sendItems = new Map();   /* File → li */
-		this.byId = new Map();        /* "send:<id>" / "recv:<id>" → li */
+		this.out = new FileList($('send-list'));
+		this.in = new FileList($('recv-list'));
+		this.text = new TextLog($('pipe-log'));
 		this.activeStep = null;
 		this.bind();
 	}
@@ -39,6 +64,7 @@ export class UI {
 	bind() {
 		$('make-send').addEventListener('click', () => this.h.make('send'));
 		$('make-pipe').addEventListener('click', () => this.h.make('pipe'));
+		$('make-room').addEventListener('click', () => this.h.make('room'));
 		$('join-form').addEventListener('submit', (ev) => {
 			ev.preventDefault();
 			this.h.join($('code-input').value);
@@ -46,22 +72,10 @@ export class UI {
 		$('code-input').addEventListener('input', () => { $('code-error').textContent = ''; $('code-input').removeAttribute('aria-invalid'); });
 		for (const b of document.querySelectorAll('button.copy')) b.addEventListener('click', () => this.copy(b));
 
-		const drop = $('drop'), input = $('file-input');
-		input.addEventListener('change', () => {
-			if (input.files.length) this.h.files([...input.files]);
-			input.value = '';
-		});
-		$('choose').addEventListener('click', (ev) => { ev.stopPropagation(); input.click(); });
-		drop.addEventListener('click', (ev) => { if (ev.target === drop || ev.target.tagName === 'P' || ev.target.tagName === 'STRONG') input.click(); });
-		drop.addEventListener('dragover', (ev) => { ev.preventDefault(); drop.classList.add('over'); });
-		drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-		drop.addEventListener('drop', (ev) => {
-			ev.preventDefault();
-			drop.classList.remove('over');
-			const files = [...(ev.dataTransfer ? ev.dataTransfer.files : [])];
-			if (files.length) this.h.files(files);
-		});
-		/* Dropping outside the zone must not navigate away from a running transfer. */
+		const drop = $('drop');
+		fileTarget(drop, $('file-input'), $('choose'), (files) => this.h.files(files));
+		drop.addEventListener('click', (ev) => { if (ev.target === drop || ev.target.tagName === 'P' || ev.target.tagName === 'STRONG') $('file-input').click(); });
+		/* Dropping outside a zone must not navigate away from a running transfer. */
 		window.addEventListener('dragover', (ev) => ev.preventDefault());
 		window.addEventListener('drop', (ev) => ev.preventDefault());
 		$('send-go').addEventListener('click', () => this.h.sendGo());
@@ -196,7 +210,56 @@ export class UI {
 		if (label) b.textContent = label;
 	}
 
-	fileItem(list, name, size) {
+	queued(name, size) { return this.out.queued(name, size); }
+	bindSend(id, name, size) { return this.out.bind(id, name, size); }
+
+	/* key: "send:<id>" or "recv:<id>", as the events' `dir` says. */
+	listOf(key) { return key.startsWith('send:') ? [this.out, key.slice(5)] : [this.in, key.slice(5)]; }
+	fileState(key, text, cls) { const [l, id] = this.listOf(key); l.state(id, text, cls); }
+	progress(key, p) { const [l, id] = this.listOf(key); l.progress(id, p); }
+
+	incoming(id, name, size) {
+		$('recv-empty').hidden = true;
+		this.in.incoming(id, name, size);
+	}
+
+	rejectedIncoming(id, name, why) {
+		$('recv-empty').hidden = true;
+		this.in.rejected(name, why);
+	}
+
+	received(r) { this.in.received(r.id, r); }
+
+	/* ------------------------------------------------------------ pipe */
+
+	showPipePanel() { $('pipe-panel').hidden = false; }
+
+	pipeEnable(input, end) {
+		$('pipe-input').disabled = !input;
+		$('pipe-send').disabled = !input;
+		$('pipe-end').disabled = !end;
+	}
+
+	pipeFocus() { $('pipe-input').focus(); }
+
+	pipeNote(text) { $('pipe-note').textContent = text; }
+
+	pipeAppend(who, text) { this.text.append(who, text); }
+}
+
+/*
+ * One list of files (<ul class="filelist">): queued to send, offered, in progress with rate and
+ * time left, then verified with a Download link, or refused. Entries are found by a key the
+ * caller chooses (the file's id, unique within the list).
+ */
+export class FileList {
+	constructor(ul) {
+		this.ul = ul;
+		this.waiting = [];            /* [name, size, li] queued and not offered yet, in order */
+		this.byKey = new Map();       /* key → li */
+	}
+
+	item(name, size) {
 		const li = document.createElement('li');
 		const n = document.createElement('div');
 		n.className = 'fname';
@@ -208,39 +271,45 @@ export class UI {
 		st.className = 'fstate';
 		st.setAttribute('aria-live', 'polite');
 		li.append(n, meta, st);
-		$(list).appendChild(li);
+		this.ul.appendChild(li);
 		return li;
 	}
 
 	queued(name, size) {
-		const li = this.fileItem('send-list', name, size);
+		const li = this.item(name, size);
 		li.querySelector('.fstate').textContent = 'waiting';
-		this.sendItems.set(`${name}\0${size}\0${this.sendItems.size}`, li);
+		this.waiting.push([name, size, li]);
 		return li;
 	}
 
-	/* The first still-unassigned list entry for a file offered as `id`. */
-	bindSend(id, name, size) {
-		for (const [k, li] of this.sendItems) {
-			if (!li.dataset.id && k.startsWith(`${name}\0${size}\0`)) {
-				li.dataset.id = id;
-				this.byId.set(`send:${id}`, li);
-				return li;
-			}
-		}
-		return null;
+	/* A file not offered because of its name: shown, never bound to an offer. */
+	skipped(li, why) {
+		this.waiting = this.waiting.filter((w) => w[2] !== li);
+		this.setState(li, why, 'bad');
 	}
 
-	fileState(key, text, cls) {
-		const li = this.byId.get(key);
-		if (!li) return;
+	/* The first queued entry for a file offered under `key` (files are offered in order). */
+	bind(key, name, size) {
+		const i = this.waiting.findIndex(([n, sz]) => n === name && sz === size);
+		if (i < 0) return null;
+		const li = this.waiting.splice(i, 1)[0][2];
+		this.byKey.set(String(key), li);
+		return li;
+	}
+
+	setState(li, text, cls) {
 		const st = li.querySelector('.fstate');
 		st.textContent = text;
 		st.className = `fstate${cls ? ` ${cls}` : ''}`;
 	}
 
+	state(key, text, cls) {
+		const li = this.byKey.get(String(key));
+		if (li) this.setState(li, text, cls);
+	}
+
 	progress(key, p) {
-		const li = this.byId.get(key);
+		const li = this.byKey.get(String(key));
 		if (!li) return;
 		let bar = li.querySelector('progress');
 		if (!bar) {
@@ -263,24 +332,21 @@ export class UI {
 		li.querySelector('.fmeta').textContent = parts.join(' · ');
 	}
 
-	incoming(id, name, size) {
-		$('recv-empty').hidden = true;
-		const li = this.fileItem('recv-list', name, size);
-		this.byId.set(`recv:${id}`, li);
+	incoming(key, name, size) {
+		const li = this.item(name, size);
+		this.byKey.set(String(key), li);
 		li.querySelector('.fstate').textContent = 'receiving';
 	}
 
-	rejectedIncoming(id, name, why) {
-		$('recv-empty').hidden = true;
-		const li = this.fileItem('recv-list', name, 0);
+	rejected(name, why) {
+		const li = this.item(name, 0);
 		li.querySelector('.fmeta').textContent = '';
-		const st = li.querySelector('.fstate');
-		st.textContent = `refused: ${why}`;
-		st.className = 'fstate bad';
+		this.setState(li, `refused: ${why}`, 'bad');
 	}
 
-	received(r) {
-		const li = this.byId.get(`recv:${r.id}`);
+	/* r: {name, size, sha256, url}: a verified file, offered for download. */
+	received(key, r) {
+		const li = this.byKey.get(String(key));
 		if (!li) return;
 		const st = li.querySelector('.fstate');
 		st.className = 'fstate ok';
@@ -299,25 +365,21 @@ export class UI {
 		sha.textContent = `SHA-256 ${r.sha256}`;
 		li.appendChild(sha);
 	}
+}
 
-	/* ------------------------------------------------------------ pipe */
-
-	showPipePanel() { $('pipe-panel').hidden = false; }
-
-	pipeEnable(input, end) {
-		$('pipe-input').disabled = !input;
-		$('pipe-send').disabled = !input;
-		$('pipe-end').disabled = !end;
+/*
+ * The text of a pipe: what we typed, what the peer sent (one row per line; an unfinished line
+ * stays open for the next chunk), and notes. peerTag prefixes the peer's rows.
+ */
+export class TextLog {
+	constructor(el, { peerTag = 'peer ‹ ' } = {}) {
+		this.el = el;
+		this.peerTag = peerTag;
 	}
 
-	pipeFocus() { $('pipe-input').focus(); }
-
-	pipeNote(text) { $('pipe-note').textContent = text; }
-
-	/* Appends text to the log; `who` is 'me', 'peer' or 'sys'. Received text is shown one line
-	 * per row; an unfinished line stays open for the next chunk. */
-	pipeAppend(who, text) {
-		const log = $('pipe-log');
+	/* `who` is 'me', 'peer' or 'sys'. */
+	append(who, text) {
+		const log = this.el;
 		const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
 		const row = () => {
 			const div = document.createElement('div');
@@ -325,7 +387,7 @@ export class UI {
 			div.dataset.who = who;
 			const tag = document.createElement('span');
 			tag.className = 'who';
-			tag.textContent = who === 'me' ? 'you  › ' : who === 'peer' ? 'peer ‹ ' : '';
+			tag.textContent = who === 'me' ? 'you  › ' : who === 'peer' ? this.peerTag : '';
 			div.append(tag, document.createElement('span'));
 			log.appendChild(div);
 			while (log.children.length > 2000) log.removeChild(log.firstChild);

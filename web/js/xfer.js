@@ -14,7 +14,7 @@
  */
 import { newSink } from './hashsink.js';
 import { build, nameProblem, REJECTS, VERDICTS } from './wire.js';
-import { HIGH_WATER } from './session.js';
+import { HIGH_WATER } from './channel.js';
 
 const READ_BLOCK = 1024 * 1024;      /* one Blob read, sent as 64 KiB messages */
 const BYE_WAIT_MS = 5000;            /* receiver: wait this long for the sender to close */
@@ -61,12 +61,18 @@ export class FileSender {
 		this.wanted = false;      /* the user asked to send (files may be picked earlier) */
 		this.reply = null;        /* resolver for the awaited accept/reject/verdict/bye */
 		this.batchWaiters = [];
+		this.closed = false;      /* done sent (or the channel ended): add() refuses */
 	}
 
-	/* Queues files; names the receiver would refuse are reported here and never offered. */
-	add(files) {
+	/*
+	 * Queues files; names the receiver would refuse are reported here and never offered.
+	 * checkNames false offers them anyway: only for tests that play a hostile sender, to see
+	 * the receiver refuse them (TRANSFER.md §8). False once `done` is out: the batch is over.
+	 */
+	add(files, { checkNames = true } = {}) {
+		if (this.closed) return false;
 		for (const f of files) {
-			const problem = nameProblem(f.name);
+			const problem = checkNames ? nameProblem(f.name) : null;
 			if (problem) {
 				const r = { name: f.name, size: f.size, ok: false, reason: 'bad-name', message: `not sent: ${problem}` };
 				this.results.push(r);
@@ -76,6 +82,7 @@ export class FileSender {
 			this.queue.push(f);
 			this.s.emit('file-queued', { name: f.name, size: f.size });
 		}
+		return true;
 	}
 
 	/* Start sending once both the session is ready and the user asked for it. */
@@ -138,6 +145,7 @@ export class FileSender {
 			this.results.push(r);
 			s.emit('file-sent', r);
 		}
+		this.closed = true;
 		if (s.finished) return this.settle();
 		s.sendControl(build.done());
 		s.setPhase('finishing');
@@ -192,7 +200,7 @@ export class FileSender {
 		return { digest, sent };
 	}
 
-	stop() { this.settle(); if (this.reply) { const r = this.reply; this.reply = null; r({ type: 'stopped' }); } }
+	stop() { this.closed = true; this.settle(); if (this.reply) { const r = this.reply; this.reply = null; r({ type: 'stopped' }); } }
 }
 
 /* ---------------------------------------------------------------- receiving */

@@ -7,15 +7,13 @@
 #include "reorder.h"
 
 #define SCOPE "lanes"
-/* A framed message fits one 64 KiB read from usrsctp (sctp.c SCTP_RECV_CHUNK): no
- * reassembly copy on the receiver. */
-#define LANES_MAX_FRAME 65536
 
 struct lanes {
 	unsigned count, attached;
 	struct dc *dc[REORDER_MAX_LANES];
 	unsigned next_lane;        /* where the round robin looks first */
 	int engaged;               /* stripe over all lanes; else lane 0 only */
+	uint64_t sent_on, came_on; /* lanes used, one bit each */
 	uint64_t send_seq;
 	uint64_t paused;           /* lanes we asked to stop reading */
 	struct reorder rx;
@@ -59,10 +57,9 @@ int lanes_attach(struct lanes *l, unsigned lane, struct dc *dc)
 	return 0;
 }
 
-int lanes_should_engage(int srtt_ms, uint64_t sent, uint64_t retransmitted)
+int lanes_should_engage(int srtt_ms)
 {
-	return srtt_ms >= LANES_MIN_RTT_MS && sent >= LANES_MIN_SAMPLE &&
-	       retransmitted * 1000000u >= sent * LANES_MIN_LOSS_PPM;
+	return srtt_ms >= LANES_MIN_RTT_MS;
 }
 
 void lanes_engage(struct lanes *l)
@@ -81,6 +78,14 @@ int lanes_engaged(const struct lanes *l)
 static unsigned active(const struct lanes *l)
 {
 	return l->engaged ? l->count : 1;
+}
+
+unsigned lanes_in_use(const struct lanes *l)
+{
+	unsigned a = (unsigned)__builtin_popcountll(l->sent_on);
+	unsigned b = (unsigned)__builtin_popcountll(l->came_on);
+	unsigned n = a > b ? a : b;
+	return n ? n : 1;
 }
 
 unsigned lanes_attached(const struct lanes *l)
@@ -150,6 +155,9 @@ int lanes_send(struct lanes *l, int binary, const uint8_t *buf, size_t len)
 	memcpy(l->frame + LANES_HEADER, buf, len);
 	if (dc_send(dc, 1, l->frame, LANES_HEADER + len) < 0)
 		return -1;
+	for (unsigned i = 0; i < l->count; i++)
+		if (l->dc[i] == dc)
+			l->sent_on |= UINT64_C(1) << i;
 	l->send_seq++;
 	return 0;
 }
@@ -201,6 +209,7 @@ void lanes_input(struct lanes *l, unsigned lane, int binary, const uint8_t *buf,
 	}
 	for (int i = 0; i < 8; i++)
 		seq = seq << 8 | buf[1 + i];
+	l->came_on |= UINT64_C(1) << lane;
 	int kind = buf[0];
 	int rc = reorder_push(&l->rx, lane, seq, buf + LANES_HEADER, len - LANES_HEADER, kind);
 	if (rc < 0) {

@@ -14,10 +14,10 @@
  * simply never used, on either side: the receiver takes messages from whichever lane brings
  * them.
  *
- * The sender uses lane 0 alone until lanes_engage(): several associations pay off only where
- * one is held back by loss on a long path (lanes_should_engage()). On a LAN one association
- * recovers within milliseconds and more of them only overflow socket buffers; on a clean long
- * path one association with its full buffer is as fast (bench/wan/README.md).
+ * The sender uses lane 0 alone unless lanes_engage(): several associations pay off only on a
+ * long path, where one association recovers from a loss slowly (lanes_should_engage()). On a
+ * LAN one recovers within milliseconds, and more of them only overflow socket buffers
+ * (bench/wan/README.md).
  */
 #ifndef RTCPEER_LANES_H
 #define RTCPEER_LANES_H
@@ -28,6 +28,9 @@
 #include "datachannel.h"
 
 #define LANES_HEADER      9                  /* kind (1 byte) + sequence number (8) */
+/* A framed message fits one 64 KiB read from usrsctp (sctp.c SCTP_RECV_CHUNK): no
+ * reassembly copy on the receiver. */
+#define LANES_MAX_FRAME   65536
 #define LANES_KIND_BINARY 0
 #define LANES_KIND_TEXT   1
 /* Held out of order before lanes that are ahead are paused: about what arrives at 100 Mbit/s
@@ -35,11 +38,8 @@
 #define LANES_REORDER_BYTES (4 * 1024 * 1024)
 #define LANES_REORDER_MSGS  1024
 
-/* Engage when the primary path's smoothed RTT is at least LANES_MIN_RTT_MS and at least
- * LANES_MIN_LOSS_PPM of the DATA chunks sent were retransmitted, over LANES_MIN_SAMPLE or more. */
+/* Stripe when the path's smoothed RTT, as the handshakes measured it, is at least this. */
 #define LANES_MIN_RTT_MS    20
-#define LANES_MIN_LOSS_PPM  2000
-#define LANES_MIN_SAMPLE    500
 
 struct lanes;
 
@@ -64,12 +64,14 @@ void lanes_on_low(struct lanes *l, unsigned lane);
 int lanes_send(struct lanes *l, int binary, const uint8_t *buf, size_t len);
 /* 1 if some lane can take a message now without queuing above SCTP. */
 int lanes_writable(const struct lanes *l);
-/* Whether a path with this RTT (ms, -1: unknown) that retransmitted `retransmitted` of `sent`
- * DATA chunks since the transfer began is one that lanes speed up. Pure. */
-int lanes_should_engage(int srtt_ms, uint64_t sent, uint64_t retransmitted);
+/* Whether a path with this smoothed RTT (ms; -1 or 0: not measured) is one that lanes speed
+ * up. Pure. */
+int lanes_should_engage(int srtt_ms);
 /* From now on stripe over every attached lane (and those attached later); before, lane 0 only. */
 void lanes_engage(struct lanes *l);
 int lanes_engaged(const struct lanes *l);
+/* Lanes this transfer used: that we sent on, or that the peer's messages came on. */
+unsigned lanes_in_use(const struct lanes *l);
 /* Lanes attached so far (lane 0 included). */
 unsigned lanes_attached(const struct lanes *l);
 /* The largest payload lanes_send() takes. */

@@ -454,16 +454,6 @@ int sctp_srtt_ms(const struct sctp *s)
 	return (int)st.sstat_primary.spinfo_srtt;
 }
 
-void sctp_data_counters(uint64_t *sent, uint64_t *retransmitted)
-{
-	struct sctpstat st;
-	memset(&st, 0, sizeof(st));
-	if (usrsctp_ready)
-		usrsctp_get_stat(&st);
-	*sent = st.sctps_senddata;
-	*retransmitted = st.sctps_sendretransdata;
-}
-
 static struct sockaddr_conn conn_addr(struct sctp *s, uint16_t port)
 {
 	struct sockaddr_conn a;

@@ -74,8 +74,6 @@ uint16_t sctp_streams(const struct sctp *s);
 int sctp_set_send_buffer(struct sctp *s, size_t bytes);
 /* The smoothed RTT of the primary path in ms (-1: not known). */
 int sctp_srtt_ms(const struct sctp *s);
-/* DATA chunks this process has sent, and of those retransmitted, over every association. */
-void sctp_data_counters(uint64_t *sent, uint64_t *retransmitted);
 void sctp_close(struct sctp *s);
 void sctp_free(struct sctp *s);
 const char *sctp_state_name(enum sctp_state state);

@@ -17,6 +17,9 @@
 #include "util.h"
 #include "xfer.h"
 
+/* usrsctp refuses a message larger than the send buffer: every lane must take the largest. */
+_Static_assert(PEER_LANE_BUFFER >= LANES_MAX_FRAME, "a lane's buffer holds a whole frame");
+
 #define SCOPE "session"
 #define SESSION_LINGER_MS 1000 /* at most, for the last message to be acknowledged */
 
@@ -29,9 +32,6 @@ struct session {
 	struct dc *dc;
 	struct lanes *lanes;                    /* file transfer over several associations */
 	struct dc *lane_dc[REORDER_MAX_LANES];  /* lane i's channel, lane 0 being dc */
-	unsigned lanes_used;
-	guint lanes_timer;                      /* watches the path until lanes are engaged */
-	uint64_t lanes_sent0, lanes_rtx0;       /* DATA chunk counters when it started */
 	char room[SIG_ROOM_MAX_LEN + 1];
 	uint8_t secret[SESSION_SECRET_LEN];
 	char remote[SIG_PEER_ID_MAX_LEN + 1]; /* the other peer's signaling id */
@@ -271,9 +271,7 @@ static void lanes_error_cb(void *arg, const char *why)
 
 static void attach_lane(struct session *s, unsigned i)
 {
-	if (lanes_attach(s->lanes, i, s->lane_dc[i]) == 0 && lanes_engaged(s->lanes) &&
-	    lanes_attached(s->lanes) > s->lanes_used)
-		s->lanes_used = lanes_attached(s->lanes);
+	lanes_attach(s->lanes, i, s->lane_dc[i]);
 	if (i > 0)
 		peer_pause_lane(s->peer, i, 0);
 }
@@ -282,29 +280,8 @@ static void engage_lanes(struct session *s)
 {
 	peer_engage_lanes(s->peer);
 	lanes_engage(s->lanes);
-	if (lanes_attached(s->lanes) > s->lanes_used)
-		s->lanes_used = lanes_attached(s->lanes);
 }
 
-#define LANES_CHECK_MS 250
-
-/* Until the path shows that one association holds the transfer back (lanes.h), lane 0 does
- * everything, exactly as without lanes. */
-static gboolean lanes_check(gpointer arg)
-{
-	struct session *s = arg;
-	uint64_t sent, rtx;
-	sctp_data_counters(&sent, &rtx);
-	if (s->finished || !lanes_should_engage(peer_srtt_ms(s->peer), sent - s->lanes_sent0,
-						rtx - s->lanes_rtx0))
-		return s->finished ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
-	log_debug(SCOPE, "lanes engaged: srtt %d ms, %llu of %llu DATA chunks retransmitted",
-		  peer_srtt_ms(s->peer), (unsigned long long)(rtx - s->lanes_rtx0),
-		  (unsigned long long)(sent - s->lanes_sent0));
-	engage_lanes(s);
-	s->lanes_timer = 0;
-	return G_SOURCE_REMOVE;
-}
 
 /* Authenticated: stripe over the lanes that are up, and attach the others as they come. */
 static void start_lanes(struct session *s)
@@ -313,7 +290,6 @@ static void start_lanes(struct session *s)
 						   lanes_pause_cb, lanes_error_cb, NULL};
 	struct lanes_callbacks cb = cb0;
 	unsigned n = peer_lanes(s->peer);
-	s->lanes_used = 1;
 	if (!s->app->lanes || n < 2)
 		return;
 	cb.arg = s;
@@ -324,12 +300,14 @@ static void start_lanes(struct session *s)
 	for (unsigned i = 0; i < n; i++)
 		if (s->lane_dc[i])
 			attach_lane(s, i);
-	if (s->cli->lanes_on_loopback) { /* tests: prove the striping from the first byte */
+	/* Decided before the first byte, from the RTT of the handshakes, which queues have not
+	 * inflated yet; lanes_on_loopback: tests prove the striping on any path. */
+	int srtt = peer_srtt_ms(s->peer);
+	log_debug(SCOPE, "%u lanes negotiated, srtt %d ms: %s", n, srtt,
+		  s->cli->lanes_on_loopback || lanes_should_engage(srtt) ? "striping"
+									: "lane 0 only");
+	if (s->cli->lanes_on_loopback || lanes_should_engage(srtt))
 		engage_lanes(s);
-		return;
-	}
-	sctp_data_counters(&s->lanes_sent0, &s->lanes_rtx0);
-	s->lanes_timer = g_timeout_add(LANES_CHECK_MS, lanes_check, s);
 }
 
 static unsigned lane_index(const struct session *s, const struct dc *dc)
@@ -412,7 +390,7 @@ void session_set_low_water(struct session *s, size_t bytes)
 
 unsigned session_lanes(const struct session *s)
 {
-	return s->lanes_used ? s->lanes_used : 1;
+	return s->lanes ? lanes_in_use(s->lanes) : 1;
 }
 
 /* The first message from the peer must prove it holds the secret for these fingerprints. */
@@ -825,8 +803,6 @@ int session_run(const struct cli *cli, const char *room, const uint8_t secret[SE
 		for (int i = 0; i < 100 && g_main_context_iteration(NULL, FALSE); i++)
 			;
 	}
-	if (s.lanes_timer)
-		g_source_remove(s.lanes_timer);
 	peer_free(s.peer);
 	lanes_free(s.lanes); /* after the peer: its last callbacks during close may reach it */
 	sigclient_free(s.sig);

@@ -1,8 +1,11 @@
 #include "cli.h"
 
+#include <ctype.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "opt.h"
@@ -72,11 +75,13 @@ void cli_print_help(FILE *out)
 {
 	fprintf(out,
 		"Usage: rtcpeer send [OPTION]... FILE...\n"
-		"       rtcpeer recv [OPTION]... CODE\n"
+		"       rtcpeer recv [OPTION]... [CODE]\n"
 		"       rtcpeer pipe [OPTION]... [CODE]\n"
 		"\nSend files, or join stdin/stdout of two machines, peer to peer over WebRTC\n"
 		"(ICE, DTLS, SCTP data channels). 'send' prints the CODE the other side types.\n"
 		"'pipe' without a CODE makes one and prints it for the other side.\n"
+		"A CODE on the command line is visible to other users (ps): 'recv' without one\n"
+		"asks for it (or reads it from stdin), and both take it from RTCPEER_CODE.\n"
 		"\nOptions:\n");
 	opt_print_help(out, options, NOPTIONS, "RTCPEER");
 	fprintf(out, "\nExit status:\n");
@@ -196,8 +201,8 @@ static int check_args(struct cli *c)
 		fprintf(stderr, "rtcpeer: send: name at least one FILE\n");
 		return -1;
 	}
-	if (c->command == CMD_RECV && c->nargs != 1) {
-		fprintf(stderr, "rtcpeer: recv: give exactly one CODE\n");
+	if (c->command == CMD_RECV && c->nargs > 1) {
+		fprintf(stderr, "rtcpeer: recv: give one CODE, or none to type it\n");
 		return -1;
 	}
 	if (c->command == CMD_PIPE && c->nargs > 1) {
@@ -216,6 +221,47 @@ static int check_args(struct cli *c)
 		return -1;
 	}
 	return build_ice(c);
+}
+
+/* One line of at most cap - 1 bytes from stdin, without surrounding blanks. */
+static int read_code_line(char *out, size_t cap)
+{
+	if (isatty(STDIN_FILENO))
+		fprintf(stderr, "rtcpeer: code: ");
+	if (!fgets(out, (int)cap, stdin)) {
+		fprintf(stderr, "rtcpeer: recv: no CODE on stdin\n");
+		return -1;
+	}
+	size_t len = strlen(out);
+	if (len == cap - 1 && out[len - 1] != '\n') {
+		fprintf(stderr, "rtcpeer: bad code: the line on stdin is too long\n");
+		return -1;
+	}
+	while (len && isspace((unsigned char)out[len - 1]))
+		out[--len] = '\0';
+	size_t skip = strspn(out, " \t");
+	memmove(out, out + skip, len - skip + 1);
+	if (!out[0]) {
+		fprintf(stderr, "rtcpeer: recv: empty CODE\n");
+		return -1;
+	}
+	return 1;
+}
+
+int cli_code(const struct cli *c, char *out, size_t cap)
+{
+	const char *env = getenv("RTCPEER_CODE");
+	const char *code = c->nargs ? c->args[0] : env && env[0] ? env : NULL;
+	if (c->command == CMD_SEND || (!code && c->command != CMD_RECV))
+		return 0;
+	if (!code)
+		return read_code_line(out, cap);
+	if (strlen(code) >= cap) {
+		fprintf(stderr, "rtcpeer: bad code: too long\n");
+		return -1;
+	}
+	memcpy(out, code, strlen(code) + 1);
+	return 1;
 }
 
 int cli_parse(struct cli *c, int argc, char **argv)

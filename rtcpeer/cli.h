@@ -67,6 +67,12 @@ struct cli {
 	struct ice_config ice; /* from --stun/--turn/--bind-addr */
 };
 
+/* The code to join with, when there is one: the CODE argument; else RTCPEER_CODE; else, for
+ * recv, one line read from stdin, after a prompt on stderr when stdin is a terminal. The
+ * environment and stdin keep the secret out of the process list, which argv is not.
+ * Returns 1 with out filled, 0 when there is no code (send; pipe making one), -1 on a read
+ * error or an empty or overlong line (printed). */
+int cli_code(const struct cli *cli, char *out, size_t cap);
 /* 0 to run; 1 when --help/--version was handled; -1 on a usage error (printed). */
 int cli_parse(struct cli *cli, int argc, char **argv);
 void cli_print_help(FILE *out);

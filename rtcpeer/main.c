@@ -29,10 +29,13 @@ static int ensure_std_fds(void)
 
 static int run(const struct cli *cli)
 {
-	char room[AUTH_ROOM_LEN + 1], code[AUTH_CODE_LEN + 1], err[200];
+	char room[AUTH_ROOM_LEN + 1], code[AUTH_CODE_LEN + 1], given[256], err[200];
 	uint8_t secret[AUTH_SECRET_LEN];
 
-	if (cli->command == CMD_SEND || (cli->command == CMD_PIPE && cli->nargs == 0)) {
+	int have = cli_code(cli, given, sizeof(given));
+	if (have < 0)
+		return EXIT_USAGE;
+	if (!have) {
 		if (auth_code_generate(code, sizeof(code), room, secret) < 0) {
 			fprintf(stderr, "rtcpeer: cannot make a code\n");
 			return EXIT_FAILURE_;
@@ -41,7 +44,7 @@ static int run(const struct cli *cli)
 			return xfer_send_run(cli, code, room, secret);
 		return pipe_run(cli, code, room, secret);
 	}
-	if (auth_code_parse(cli->args[0], room, secret, err, sizeof(err)) < 0) {
+	if (auth_code_parse(given, room, secret, err, sizeof(err)) < 0) {
 		fprintf(stderr, "rtcpeer: bad code: %s\n", err);
 		return EXIT_USAGE;
 	}

@@ -11,6 +11,7 @@ unreachable server (exit 3, quickly).
 """
 
 import os
+import subprocess
 import sys
 import time
 
@@ -238,6 +239,41 @@ def bad_code_is_usage_error(env):
                 check("aaaqeayeaudaocajbifqydio" not in err,
                       f"{p.name}: the error message repeats the secret: {err!r}")
     check_eq(listdir(out), [], "output directory after bad codes")
+
+
+@rtc_test(timeout=60)
+def code_kept_off_the_command_line(env):
+    # argv is world-readable (ps, /proc/PID/cmdline); the secret half of a code must be able to
+    # stay out of it: recv reads the code from stdin, or both recv and pipe from RTCPEER_CODE.
+    src = env.tmpdir("src")
+    digest = random_file(os.path.join(src, "a.bin"), 300000)
+    for how in ("stdin", "environment"):
+        out = env.tmpdir(f"out-{how}")
+        s = env.send([os.path.join(src, "a.bin")], name=f"sender[{how}]")
+        code = s.read_code()
+        args = ["recv"] + env.common() + ["-o", out]
+        if how == "stdin":
+            line = write_file(os.path.join(env.tmpdir("code"), "code.txt"), f"  {code}  \n".encode())
+            with open(line, "rb") as f:
+                r = env.peer(args, name="receiver[stdin]", stdin=f)
+        else:
+            r = env.peer(args, name="receiver[env]", env={"RTCPEER_CODE": code})
+        check(code.split("-")[1] not in " ".join(r.args), "the secret is on the command line")
+        r.expect_exit(EXIT_OK, 30, f"receiver, code from {how}")
+        s.expect_exit(EXIT_OK, 30, f"sender ({how})")
+        check_received(out, {"a.bin": digest})
+    # pipe joins with RTCPEER_CODE, as with the CODE argument.
+    a = env.pipe(name="pipe-A", stdin=subprocess.PIPE)
+    code = a.read_pipe_code()
+    b = env.peer(["pipe"] + env.common(), name="pipe-B[env]", env={"RTCPEER_CODE": code},
+                 stdin=subprocess.PIPE)
+    for p, data in ((a, b"from A\n"), (b, b"from B\n")):
+        p.proc.stdin.write(data)
+        p.proc.stdin.close()
+    a.expect_exit(EXIT_OK, 30, "pipe-A")
+    b.expect_exit(EXIT_OK, 30, "pipe-B with RTCPEER_CODE")
+    check_eq(a.stdout_text(), "from B\n", "pipe-A's stdout")
+    check_eq(b.stdout_text(), "from A\n", "pipe-B's stdout")
 
 
 @rtc_test(timeout=60)

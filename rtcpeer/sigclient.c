@@ -10,6 +10,7 @@
 #include "log.h"
 
 #define SCOPE "sig"
+#define SIGCLIENT_LWS_FDS 8 /* see sigclient_new */
 
 struct qitem {
 	struct qitem *next;
@@ -192,6 +193,10 @@ struct sigclient *sigclient_new(GMainLoop *loop, const struct sigclient_config *
 	if (strncmp(cfg->url, "wss:", 4) == 0)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.foreign_loops = foreign;
+	/* One connection and lws's cancel pipe. Left at 0, lws sizes two tables to the open-file
+	 * limit (RLIMIT_NOFILE) and fills them: 2 x 160 KB at 20000, 2 x 8 MiB at the 1048576 of
+	 * many containers. With a limit it looks fds up by search, which is fine for three. */
+	info.fd_limit_per_thread = SIGCLIENT_LWS_FDS;
 	info.client_ssl_ca_filepath = cfg->ca_file;
 	c->ctx = lws_create_context(&info);
 	if (!c->ctx) {

@@ -99,7 +99,7 @@ size_t lanes_max_payload(const struct lanes *l)
 	size_t peer = l->dc[0] ? dc_max_message(l->dc[0]) : 0; /* 0: no limit */
 	if (peer && peer < max)
 		max = peer;
-	return max - LANES_HEADER;
+	return max > LANES_HEADER ? max - LANES_HEADER : 0;
 }
 
 size_t lanes_buffered(const struct lanes *l)
@@ -143,7 +143,7 @@ int lanes_writable(const struct lanes *l)
 
 int lanes_send(struct lanes *l, int binary, const uint8_t *buf, size_t len)
 {
-	if (len > lanes_max_payload(l))
+	if (len > lanes_max_payload(l) || len > LANES_MAX_FRAME - LANES_HEADER)
 		return -1;
 	/* Control messages must go even when every lane is busy; data waits for room. */
 	struct dc *dc = pick(l, 0);
@@ -203,7 +203,7 @@ void lanes_input(struct lanes *l, unsigned lane, int binary, const uint8_t *buf,
 {
 	struct reorder_msg m;
 	uint64_t seq = 0;
-	if (!binary || len <= LANES_HEADER || buf[0] > LANES_KIND_TEXT) {
+	if (!binary || len <= LANES_HEADER || len > LANES_MAX_FRAME || buf[0] > LANES_KIND_TEXT) {
 		l->cb.error(l->cb.arg, "a lane message without its header");
 		return;
 	}

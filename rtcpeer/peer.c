@@ -44,7 +44,6 @@ struct peer {
 	struct lane *lanes;  /* lanes[1..nlanes-1]; lanes[0] unused (the primary) */
 	unsigned nlanes;     /* 1: none */
 	unsigned remote_lanes;
-	guint lane_timer;
 	int closing;
 	struct sdp_desc *local, *remote; /* large: on the heap */
 	uint8_t remote_fp[CERT_FP_LEN];
@@ -147,23 +146,6 @@ static void lane_state(void *arg, enum sctp_state st)
 	}
 }
 
-/* Lanes that did not come up in time are closed: no INIT retransmissions for half a minute
- * toward a peer that has no such association. */
-static gboolean lane_timeout(gpointer arg)
-{
-	struct peer *p = arg;
-	p->lane_timer = 0;
-	for (unsigned i = 1; i < p->nlanes; i++) {
-		struct lane *ln = &p->lanes[i];
-		if (ln->sctp && !ln->up) {
-			log_debug(SCOPE, "lane %u did not come up; not used", i);
-			sctp_free(ln->sctp);
-			ln->sctp = NULL;
-		}
-	}
-	return G_SOURCE_REMOVE;
-}
-
 /* How many associations: both sides must say so, on the default port (lanes use the next
  * ones), and not on loopback, where one association is faster (README.md, Performance). */
 static unsigned lanes_wanted(struct peer *p)
@@ -203,14 +185,10 @@ static void start_lanes(struct peer *p)
 		}
 	}
 	log_debug(SCOPE, "%u lanes of %zu bytes", n, buffer);
-	p->lane_timer = g_timeout_add(PEER_LANE_OPEN_MS, lane_timeout, p);
 }
 
 static void free_lanes(struct peer *p)
 {
-	if (p->lane_timer)
-		g_source_remove(p->lane_timer);
-	p->lane_timer = 0;
 	for (unsigned i = 1; i < p->nlanes; i++) {
 		dcmgr_free(p->lanes[i].dcmgr);
 		sctp_free(p->lanes[i].sctp);

@@ -30,9 +30,9 @@
  * SCTP packet per DTLS record of at most 16 KiB (RFC 6347 §4.1.1), less some room. */
 #define PEER_SCTP_MTU_LOOPBACK  16000
 /* Lanes (TRANSFER.md §12): extra SCTP associations on ports 5001.. over the same DTLS. One that
- * is not up this long after the primary is closed (the peer does not do lanes after all: a
- * server added the attribute, or it ran out of memory) and never used. */
-#define PEER_LANE_OPEN_MS       10000
+ * never comes up (the peer does not do lanes after all: a server added the attribute) is never
+ * used, and fails by itself when SCTP gives up its INIT. It is never closed from one side only:
+ * the other side may have it up already, and would send into it. */
 /* Send and receive space of each association when there are lanes, chosen on the emulated WAN
  * (bench/wan/README.md): at 1 % loss a lane's window stays far below it, and the less a lane
  * holds, the less waits behind one that is recovering a loss (256 KiB: 10 % slower). */

@@ -269,17 +269,26 @@ static void lanes_error_cb(void *arg, const char *why)
 	session_finish(s, EXIT_PEER, "the peer broke the lane framing: %s", why);
 }
 
+/* Lane 0 gives up its larger buffer only once another lane shares the work: if none ever comes
+ * up, it carries the transfer alone, as without lanes. */
+static void share_lane0(struct session *s)
+{
+	if (lanes_engaged(s->lanes) && lanes_attached(s->lanes) > 1)
+		peer_engage_lanes(s->peer);
+}
+
 static void attach_lane(struct session *s, unsigned i)
 {
 	lanes_attach(s->lanes, i, s->lane_dc[i]);
 	if (i > 0)
 		peer_pause_lane(s->peer, i, 0);
+	share_lane0(s);
 }
 
 static void engage_lanes(struct session *s)
 {
-	peer_engage_lanes(s->peer);
 	lanes_engage(s->lanes);
+	share_lane0(s);
 }
 
 

@@ -407,11 +407,25 @@ static int parse_abort(json_t *r, struct xfer_msg *m, struct xfer_error *err)
 	return 0;
 }
 
+/* Optional: an auth without it is from a peer that does not stripe. */
+static int parse_lanes(json_t *r, struct xfer_msg *m, struct xfer_error *err)
+{
+	if (!json_object_get(r, "lanes"))
+		return 0;
+	if (get_uint(r, "lanes", 2, &m->lanes, err) < 0)
+		return -1;
+	if (m->lanes > XFER_LANES_MAX) {
+		m->lanes = 0;
+		return fail(err, XFER_E_BAD_FIELD, "lanes: must be 2..%d", XFER_LANES_MAX);
+	}
+	return 0;
+}
+
 static int parse_members(json_t *r, struct xfer_msg *m, struct xfer_error *err)
 {
 	switch (m->type) {
 	case XFER_T_AUTH:
-		return get_hex32(r, "mac", m->mac, err);
+		return get_hex32(r, "mac", m->mac, err) < 0 ? -1 : parse_lanes(r, m, err);
 	case XFER_T_FILE:
 		return (get_uint(r, "id", 1, &m->id, err) < 0 ||
 			get_string(r, "name", 1, XFER_NAME_MAX, &m->name, err) < 0 ||
@@ -506,13 +520,15 @@ static json_t *with_id(const char *type, uint64_t id)
 	return json_pack("{s:s, s:I}", "type", type, "id", (json_int_t)id);
 }
 
-json_t *xfer_build_auth(const uint8_t mac[XFER_DIGEST_LEN])
+json_t *xfer_build_auth(const uint8_t mac[XFER_DIGEST_LEN], unsigned lanes)
 {
 	char hex[XFER_HEX_LEN + 1];
-	if (!mac)
+	if (!mac || lanes > XFER_LANES_MAX)
 		return NULL;
 	hex_encode(mac, hex);
-	return json_pack("{s:s, s:s}", "type", "auth", "mac", hex);
+	if (lanes < 2)
+		return json_pack("{s:s, s:s}", "type", "auth", "mac", hex);
+	return json_pack("{s:s, s:s, s:i}", "type", "auth", "mac", hex, "lanes", (int)lanes);
 }
 
 json_t *xfer_build_file(uint64_t id, const char *name, uint64_t size)

@@ -135,6 +135,8 @@ struct xfer_error {
 };
 
 /* One parsed control message. Which members are set depends on `type`; the rest are zero. */
+#define XFER_LANES_MAX 64 /* TRANSFER.md §12.1 */
+
 struct xfer_msg {
 	enum xfer_type type;
 	json_t *root;                  /* owned */
@@ -143,6 +145,8 @@ struct xfer_msg {
 					* safety: run xfer_name_sanitize() before any use. */
 	uint64_t size;                 /* file: 0..XFER_INT_MAX */
 	uint8_t mac[XFER_DIGEST_LEN];  /* auth: decoded from hex */
+	uint64_t lanes;                /* auth: lanes its sender stripes over (TRANSFER.md §12.1);
+					* 2..XFER_LANES_MAX, 0 when absent */
 	uint8_t sha256[XFER_DIGEST_LEN]; /* end: decoded from hex */
 	enum xfer_reject reject;       /* reject */
 	enum xfer_verdict verdict;     /* verdict */
@@ -184,7 +188,8 @@ int xfer_name_sanitize(const char *in, char *out, size_t cap, char *err, size_t 
 /* --- Builders. Each returns a new reference, or NULL on allocation failure or when an
  * argument is outside what the protocol allows (id 0 or > XFER_INT_MAX, size > XFER_INT_MAX,
  * a name of 0 or > XFER_NAME_MAX bytes or invalid UTF-8, a reason out of range). */
-json_t *xfer_build_auth(const uint8_t mac[XFER_DIGEST_LEN]);
+/* lanes: what the sender will stripe over; below 2 the member is left out. */
+json_t *xfer_build_auth(const uint8_t mac[XFER_DIGEST_LEN], unsigned lanes);
 json_t *xfer_build_file(uint64_t id, const char *name, uint64_t size);
 json_t *xfer_build_accept(uint64_t id);
 json_t *xfer_build_reject(uint64_t id, enum xfer_reject reason);

@@ -223,6 +223,14 @@ static int send_control(struct session *s, json_t *json)
 	return rc;
 }
 
+/* The lanes we would stripe over: what both descriptions said (peer.c). A server can edit
+ * the descriptions, not the DTLS channel, so auth carries the count and both sides stripe
+ * only when both auths say the same (TRANSFER.md §12.1). */
+static unsigned my_lanes(const struct session *s)
+{
+	return s->app->lanes ? peer_lanes(s->peer) : 1;
+}
+
 static int send_auth(struct session *s)
 {
 	uint8_t mac[AUTH_MAC_LEN];
@@ -230,7 +238,7 @@ static int send_auth(struct session *s)
 			   peer_remote_fingerprint(s->peer), mac) < 0)
 		return -1;
 	s->sent_auth = 1;
-	return send_control(s, xfer_build_auth(mac));
+	return send_control(s, xfer_build_auth(mac, my_lanes(s)));
 }
 
 /* ---------------------------------------------------------------- lanes (TRANSFER.md §12) */
@@ -292,14 +300,17 @@ static void engage_lanes(struct session *s)
 }
 
 
-/* Authenticated: stripe over the lanes that are up, and attach the others as they come. */
-static void start_lanes(struct session *s)
+/* Authenticated: stripe over the lanes that are up, and attach the others as they come.
+ * peer_said: the lanes in the peer's auth (0: none). */
+static void start_lanes(struct session *s, unsigned peer_said)
 {
 	static const struct lanes_callbacks cb0 = {lanes_message_cb, lanes_writable_cb,
 						   lanes_pause_cb, lanes_error_cb, NULL};
 	struct lanes_callbacks cb = cb0;
-	unsigned n = peer_lanes(s->peer);
-	if (!s->app->lanes || n < 2)
+	unsigned n = my_lanes(s);
+	if (n >= 2 && peer_said != n)
+		log_debug(SCOPE, "no lanes: we would use %u, the peer's auth says %u", n, peer_said);
+	if (n < 2 || peer_said != n)
 		return;
 	cb.arg = s;
 	s->lanes = lanes_new(n, &cb);
@@ -407,11 +418,13 @@ static void check_auth(struct session *s, int binary, const uint8_t *buf, size_t
 {
 	struct xfer_msg m;
 	struct xfer_error e;
+	unsigned peer_lanes_said = 0;
 	int ok = !binary && xfer_parse((const char *)buf, len, &m, &e) == 0;
 	if (ok) {
 		ok = m.type == XFER_T_AUTH &&
 		     auth_verify_peer(s->secret, s->offerer, peer_local_fingerprint(s->peer),
 				      peer_remote_fingerprint(s->peer), m.mac) == AUTH_OK;
+		peer_lanes_said = (unsigned)m.lanes;
 		xfer_msg_clear(&m);
 	}
 	if (!ok) {
@@ -424,7 +437,7 @@ static void check_auth(struct session *s, int binary, const uint8_t *buf, size_t
 	}
 	s->authenticated = 1;
 	s->t_auth = util_now_ns();
-	start_lanes(s);
+	start_lanes(s, peer_lanes_said);
 	session_event(s, "authenticated", NULL);
 	log_debug(SCOPE, "peer authenticated");
 	sigclient_close(s->sig); /* the rest is peer to peer */

@@ -45,7 +45,7 @@ static json_t *rebuild(const struct xfer_msg *m)
 {
 	switch (m->type) {
 	case XFER_T_AUTH:
-		return xfer_build_auth(m->mac);
+		return xfer_build_auth(m->mac, (unsigned)m->lanes);
 	case XFER_T_FILE:
 		return xfer_build_file(m->id, m->name, m->size);
 	case XFER_T_ACCEPT:

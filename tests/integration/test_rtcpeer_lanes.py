@@ -10,7 +10,8 @@ The peers run on loopback, where rtcpeer uses one association; RTCPEER_LANES_ON_
 (sha256, the number of lanes in both summaries and final lines); several files, an empty one
 among them, so that every control message travels striped too; the smaller of the two --lanes
 wins; a side with --lanes 1 (either one) gets one association and the transfer still works;
-without the variable, loopback uses one association.
+without the variable, loopback uses one association; sides that disagree (the variable on one
+side only) agree through their auth messages on one association.
 """
 
 import os
@@ -131,6 +132,24 @@ def loopback_uses_one_association(env):
     check_lanes(s, 1)
     check_lanes(r, 1)
 
+
+
+@rtc_test(timeout=90)
+def sides_that_disagree_use_one_association(env):
+    # Only the sender may use lanes on loopback, so the descriptions offer 8 lanes both ways but
+    # the two sides would disagree; a server editing the attribute in one direction does the
+    # same. The counts in the two auth messages (TRANSFER.md §12.1) settle it: no lanes, no
+    # framing, and the transfer works.
+    src, out = env.tmpdir("src"), env.tmpdir("out")
+    path = os.path.join(src, "f.bin")
+    digest = random_file(path, 3 * MiB)
+    s = env.send([path], extra=["--lanes", "8"], env=FORCE)
+    r = env.recv(s.read_code(), out, extra=["--lanes", "8"])
+    r.expect_exit(0, 60, "receiver")
+    s.expect_exit(0, 60, "sender")
+    check_received(out, {"f.bin": digest})
+    check_lanes(s, 1)
+    check_lanes(r, 1)
 
 if __name__ == "__main__":
     run_tests()

@@ -541,6 +541,11 @@ static void t_err_type(void **state)
 static void t_err_auth(void **state)
 {
 	(void)state;
+	/* lanes (§12.1): optional, an integer 2..64. */
+	ERR("{\"type\":\"auth\",\"mac\":\"" MAC_OFFERER "\",\"lanes\":1}", XFER_E_BAD_FIELD, "lanes");
+	ERR("{\"type\":\"auth\",\"mac\":\"" MAC_OFFERER "\",\"lanes\":65}", XFER_E_BAD_FIELD, "lanes");
+	ERR("{\"type\":\"auth\",\"mac\":\"" MAC_OFFERER "\",\"lanes\":\"8\"}", XFER_E_BAD_FIELD, "lanes");
+	ERR("{\"type\":\"auth\",\"mac\":\"" MAC_OFFERER "\",\"lanes\":8.0}", XFER_E_BAD_FIELD, "lanes");
 	ERR("{\"type\":\"auth\"}", XFER_E_BAD_FIELD, "mac");
 	ERR("{\"type\":\"auth\",\"mac\":null}", XFER_E_BAD_FIELD, "mac");
 	ERR("{\"type\":\"auth\",\"mac\":42}", XFER_E_BAD_FIELD, "mac");
@@ -697,7 +702,10 @@ static void t_build_exact(void **state)
 	unhex(MAC_ANSWERER, mac);
 	unhex(SHA_HELLO, sha);
 
-	expect_wire(xfer_build_auth(mac), "{\"type\":\"auth\",\"mac\":\"" MAC_ANSWERER "\"}");
+	expect_wire(xfer_build_auth(mac, 0), "{\"type\":\"auth\",\"mac\":\"" MAC_ANSWERER "\"}");
+	expect_wire(xfer_build_auth(mac, 1), "{\"type\":\"auth\",\"mac\":\"" MAC_ANSWERER "\"}");
+	expect_wire(xfer_build_auth(mac, 32),
+		    "{\"type\":\"auth\",\"mac\":\"" MAC_ANSWERER "\",\"lanes\":32}");
 	expect_wire(xfer_build_file(1, "hello.txt", 5),
 		    "{\"type\":\"file\",\"id\":1,\"name\":\"hello.txt\",\"size\":5}");
 	expect_wire(xfer_build_file(XFER_INT_MAX, EMOJI_NAME, XFER_INT_MAX),
@@ -737,7 +745,8 @@ static void t_build_refuses_bad_arguments(void **state)
 	uint8_t d[XFER_DIGEST_LEN] = {0};
 	char name[300];
 
-	assert_null(xfer_build_auth(NULL));
+	assert_null(xfer_build_auth(NULL, 0));
+	assert_null(xfer_build_auth(d, XFER_LANES_MAX + 1));
 	assert_null(xfer_build_file(0, "a", 1));
 	assert_null(xfer_build_file(XFER_INT_MAX + 1, "a", 1));
 	assert_null(xfer_build_file(1, "a", XFER_INT_MAX + 1));
@@ -807,9 +816,15 @@ static void t_build_round_trip(void **state)
 	unhex(MAC_OFFERER, mac);
 	unhex(SHA_EMPTY, sha);
 
-	round_trip(xfer_build_auth(mac), &m);
+	round_trip(xfer_build_auth(mac, 0), &m);
 	check_only(&m, XFER_T_AUTH, F_MAC);
 	assert_memory_equal(m.mac, mac, sizeof(mac));
+	assert_int_equal(m.lanes, 0);
+	xfer_msg_clear(&m);
+
+	round_trip(xfer_build_auth(mac, XFER_LANES_MAX), &m);
+	check_only(&m, XFER_T_AUTH, F_MAC);
+	assert_int_equal(m.lanes, XFER_LANES_MAX);
 	xfer_msg_clear(&m);
 
 	round_trip(xfer_build_file(9, EMOJI_NAME, 123456789), &m);
@@ -1464,7 +1479,7 @@ static void replay(const struct line *lines, size_t n, enum xfer_state final_sta
 		parse_ok(lines[i].text, &m);
 		switch (m.type) {
 		case XFER_T_AUTH:
-			rebuilt = xfer_build_auth(m.mac);
+			rebuilt = xfer_build_auth(m.mac, (unsigned)m.lanes);
 			break;
 		case XFER_T_FILE:
 			rebuilt = xfer_build_file(m.id, m.name, m.size);

@@ -2,7 +2,7 @@
 # tests/nat/run.sh - rtcpeer across two NAT routers, with signald and coturn on a "public"
 # network, all in network namespaces of this run (see tests/nat/README.md).
 #
-#   run.sh [--signald PATH] [--rtcpeer PATH] [CASE...]      CASE: 1 to 7 (default: all)
+#   run.sh [--signald PATH] [--rtcpeer PATH] [CASE...]      CASE: 1 to 8 (default: all)
 #
 # Needs root, `ip netns`, iptables and coturn's turnserver (scripts/nat-deps.sh); without them it
 # prints why and exits 77 (ctest's skip code). Prints PASS/FAIL per case and a last line
@@ -31,11 +31,11 @@ while [ $# -gt 0 ]; do
 	--signald) SIGNALD=$2; shift 2 ;;
 	--rtcpeer) RTCPEER=$2; shift 2 ;;
 	-h | --help) sed -n '2,14p' "$0"; exit 0 ;;
-	[1-7]) CASES+=("$1"); shift ;;
+	[1-8]) CASES+=("$1"); shift ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
-[ ${#CASES[@]} -gt 0 ] || CASES=(1 2 3 4 5 6 7)
+[ ${#CASES[@]} -gt 0 ] || CASES=(1 2 3 4 5 6 7 8)
 
 skip() {
 	echo "SKIP: $*"
@@ -609,6 +609,32 @@ case_7() {
 	pair=$(jget "$CD/send.err" connected pair)
 	[[ "$pair" == *"[fd00:1::2]:"*"[fd00:2::2]:"* ]] ||
 		FAILS+=("send: pair \"$pair\" is not fd00:1::2 -> fd00:2::2")
+}
+
+# The two LANs routed to each other without NAT (a company network between two sites), UDP
+# still dropped at both routers: only a TCP pair can work.
+route_lans() {
+	local i nat peer_wan
+	for i in 1 2; do
+		nat="${P}c$CASE-nat$i"
+		if [ $i = 1 ]; then peer_wan=$WAN2; else peer_wan=$WAN1; fi
+		ip -n "$nat" route add "10.0.$((3 - i)).0/24" via "$peer_wan" || return 1
+		ip netns exec "$nat" iptables -t nat -I POSTROUTING -d "10.0.$((3 - i)).0/24" -j RETURN || return 1
+	done
+}
+
+case_8() {
+	DESC="ICE-TCP: UDP blocked, LANs routed: --ice-tcp connects over a TCP host pair, no TURN"
+	make_sites 8 cone blocked || { FAILS+=("topology setup failed"); return; }
+	route_lans || { FAILS+=("routing setup failed"); return; }
+	start_signald "$SECRET" "turn:$TURN_ADDR:3479" || return
+	transfer 20 45 --ice-tcp
+	expect_ok direct 'host|prflx' 'host|prflx'
+	local pair
+	pair=$(jget "$CD/send.err" connected pair)
+	# The active side's end shows as prflx: its TCP source port is an ephemeral one.
+	[[ "$pair" =~ ^tcp\ (host|prflx)\ 10\.0\.1\.2:[0-9]+\ -\>\ (host|prflx)\ 10\.0\.2\.2:[0-9]+$ ]] ||
+		FAILS+=("send: pair \"$pair\" is not tcp 10.0.1.2 -> 10.0.2.2")
 }
 
 # ------------------------------------------------------------------ main

@@ -104,7 +104,9 @@ int client_relay_msg(struct client *c, struct outmsg *m)
 		return 0;
 	if (queue_msg(c, m, c->srv->cfg->max_queue_bytes) == 0)
 		return 0;
-	if (util_now_ms() - c->last_drain_ms >= SLOW_READER_STALL_MS) {
+	/* An empty queue that cannot take the message (it alone is over the limit) says nothing
+	 * about the reader. */
+	if (c->q.count && util_now_ms() - c->last_drain_ms >= SLOW_READER_STALL_MS) {
 		drop_slow(c);
 		return 0;
 	}

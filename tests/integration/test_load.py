@@ -283,5 +283,29 @@ async def flooder_cannot_get_a_reader_dropped(t):
     print(f"    info: {len(got)} delivered to the slow reader, {len(busy)} refused with peer-busy", flush=True)
 
 
+
+@test(timeout=40)
+async def message_larger_than_a_queue_is_refused_not_fatal(t):
+    # With --max-queue-bytes below --max-message-size, one message can be too big for an empty
+    # queue. That says nothing about the recipient: the sender hears peer-busy, nobody is dropped.
+    srv = await t.start("--max-queue-bytes", "65536", "--max-message-size", "131072",
+                        "--rate-limit", "0")
+    room = room_name()
+    a = await t.client(srv, name="A")
+    b = await t.client(srv, name="B")
+    await a.join(room)
+    await b.join(room)
+    await a.expect("peer-joined")
+    # B idle for longer than the stall time: a reader that has not needed to read anything for
+    # a while must not count as one that stopped reading.
+    await asyncio.sleep(5.5)
+    await a.send({"type": "publish", "id": "big", "data": "x" * 100000})
+    await a.expect_error("peer-busy", id="big", what="a publish bigger than B's whole queue")
+    await a.send({"type": "publish", "data": "small"})
+    check_eq(await b.expect("publish"), {"type": "publish", "from": a.peer, "data": "small"},
+             "B still there and gets the next one")
+    await a.sync()
+    await b.sync()
+
 if __name__ == "__main__":
     run_tests()

@@ -22,6 +22,7 @@
 struct consent {
 	unsigned timeout_ms;
 	uint64_t last_ns;   /* when the last authenticated record arrived */
+	uint64_t tick_ns;   /* when the watch last ran */
 	unsigned source;    /* GLib timer, 0 when stopped */
 	void (*expired)(void *arg);
 	void *arg;

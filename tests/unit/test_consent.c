@@ -72,6 +72,22 @@ static void test_refreshed_consent_holds(void **state)
 	(void)src;
 }
 
+/* A main loop that did not run (a long disk flush) does not count as the peer's silence: the
+ * records it sent meanwhile are still in the socket. */
+static void test_stalled_loop_is_not_silence(void **state)
+{
+	(void)state;
+	struct watch w = {0};
+	consent_start(&w.c, 800, on_expired, &w);
+	g_usleep(2000 * 1000); /* the loop is blocked: no tick, no record read */
+	uint64_t resumed = util_now_ns();
+	run_until_expired(&w, 5000);
+	assert_int_equal(w.expired, 1);
+	/* At most one tick (500 ms) of the stall counts, so the watch still had time to run. */
+	assert_true(w.expired_ns - resumed >= 200 * 1000000u);
+	consent_stop(&w.c);
+}
+
 static void test_stop_cancels(void **state)
 {
 	(void)state;
@@ -88,6 +104,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expires_when_silent),
 		cmocka_unit_test(test_refreshed_consent_holds),
+		cmocka_unit_test(test_stalled_loop_is_not_silence),
 		cmocka_unit_test(test_stop_cancels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,38 +9,15 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" -eq 0 ]; then
-	SUDO=""
-elif command -v sudo >/dev/null 2>&1; then
-	SUDO="sudo"
-else
-	SUDO="none"
-fi
-
-installed() {
-	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
-}
-
-missing=""
-for p in chromium firefox-esr iproute2; do
-	installed "$p" || missing="$missing $p"
-done
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
 # node and npm may come from elsewhere (e.g. NodeSource's nodejs, which bundles npm and conflicts
 # with Debian's npm package): ask for Debian's only when the command is missing.
-command -v node >/dev/null 2>&1 || missing="$missing nodejs"
-command -v npm >/dev/null 2>&1 || missing="$missing npm"
-
-if [ -n "$missing" ]; then
-	if [ "$SUDO" = none ]; then
-		echo "browser-deps.sh: need root or sudo to install:$missing" >&2
-		exit 1
-	fi
-	echo "browser-deps.sh: installing:$missing" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq >/dev/null
-	# shellcheck disable=SC2086
-	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+extra=""
+command -v node >/dev/null 2>&1 || extra="$extra nodejs"
+command -v npm >/dev/null 2>&1 || extra="$extra npm"
+# shellcheck disable=SC2086
+install_missing browser-deps.sh chromium firefox-esr iproute2 $extra
 
 # playwright-core and puppeteer-core, exactly as locked. Skip npm when the installed copies
 # already match the lock.

@@ -40,8 +40,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sigtest  # noqa: E402
-from sigtest import (SANITIZER_MARKERS, Signald, TestFailure, check, check_eq, fail,  # noqa: E402,F401
-                     run_tests)
+from sigtest import (SANITIZER_MARKERS, Signald, TestFailure, binary_uses_asan, check,  # noqa: E402,F401
+                     check_eq, fail, rss_kib, run_tests)
 
 CODE_RE = re.compile(r"[a-z2-7]{12}-[a-z2-7]{25}[aeimquy4]")
 SEND_LINE_RE = re.compile(r"^rtcpeer recv (" + CODE_RE.pattern + r")$")
@@ -87,14 +87,6 @@ def rtcpeer_path(signald_path):
     if not (os.path.isfile(p) and os.access(p, os.X_OK)):
         raise TestFailure(f"rtcpeer not found at {p} (build the rtcpeer target, or set $RTCPEER)")
     return p
-
-
-def binary_uses_asan(path):
-    try:
-        with open(path, "rb") as f:
-            return b"__asan_init" in f.read()
-    except OSError:
-        return False
 
 
 # ------------------------------------------------------------------------------------------------
@@ -159,18 +151,6 @@ def closed_port():
 
 # ------------------------------------------------------------------------------------------------
 # /proc
-
-
-def rss_kib(pid):
-    """VmRSS in KiB, or None if the process is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        return None
-    return None
 
 
 def proc_io(pid):

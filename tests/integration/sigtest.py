@@ -206,15 +206,7 @@ class Signald:
         return self.proc is not None and self.proc.poll() is None
 
     def rss_kib(self):
-        """VmRSS in KiB from /proc/PID/status, or None if the process is gone."""
-        try:
-            with open(f"/proc/{self.pid}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1])
-        except (OSError, ValueError):
-            return None
-        return None
+        return rss_kib(self.pid)
 
     def uses_asan(self):
         try:
@@ -223,11 +215,7 @@ class Signald:
                     return True
         except OSError:
             pass
-        try:
-            with open(self.path, "rb") as f:
-                return b"__asan_init" in f.read()
-        except OSError:
-            return False
+        return binary_uses_asan(self.path)
 
     # -- stop ------------------------------------------------------------------------------------
     def kill(self):
@@ -588,6 +576,27 @@ def run_tests(argv=None):
 
 # ------------------------------------------------------------------------------------------------
 # misc helpers
+
+
+def rss_kib(pid):
+    """VmRSS in KiB from /proc/PID/status, or None if the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def binary_uses_asan(path):
+    """Whether the executable at path was built with AddressSanitizer."""
+    try:
+        with open(path, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
 
 
 def room_name(prefix="r"):

@@ -113,10 +113,11 @@ size_t lanes_buffered(const struct lanes *l)
 
 /* ---------------------------------------------------------------- sending */
 
-/* The next lane, round robin, whose queue above SCTP is empty; else the least queued one. */
-static struct dc *pick(struct lanes *l, int need_room)
+/* The next open lane, round robin, whose queue above SCTP is empty; else the least queued one;
+ * -1 when no lane is open. */
+static int pick(struct lanes *l)
 {
-	struct dc *best = NULL;
+	int best = -1;
 	unsigned n = active(l);
 	for (unsigned k = 0; k < n; k++) {
 		unsigned i = (l->next_lane + k) % n;
@@ -125,12 +126,12 @@ static struct dc *pick(struct lanes *l, int need_room)
 			continue;
 		if (dc_buffered(dc) == 0) {
 			l->next_lane = (i + 1) % n;
-			return dc;
+			return (int)i;
 		}
-		if (!best || dc_buffered(dc) < dc_buffered(best))
-			best = dc;
+		if (best < 0 || dc_buffered(dc) < dc_buffered(l->dc[best]))
+			best = (int)i;
 	}
-	return need_room ? NULL : best;
+	return best;
 }
 
 int lanes_writable(const struct lanes *l)
@@ -145,19 +146,18 @@ int lanes_send(struct lanes *l, int binary, const uint8_t *buf, size_t len)
 {
 	if (len > lanes_max_payload(l) || len > LANES_MAX_FRAME - LANES_HEADER)
 		return -1;
-	/* Control messages must go even when every lane is busy; data waits for room. */
-	struct dc *dc = pick(l, 0);
-	if (!dc)
+	/* Control messages must go even when every lane is busy; data waits for room
+	 * (lanes_writable). */
+	int lane = pick(l);
+	if (lane < 0)
 		return -1;
 	l->frame[0] = binary ? LANES_KIND_BINARY : LANES_KIND_TEXT;
 	for (int i = 0; i < 8; i++)
 		l->frame[1 + i] = (uint8_t)(l->send_seq >> (56 - 8 * i));
 	memcpy(l->frame + LANES_HEADER, buf, len);
-	if (dc_send(dc, 1, l->frame, LANES_HEADER + len) < 0)
+	if (dc_send(l->dc[lane], 1, l->frame, LANES_HEADER + len) < 0)
 		return -1;
-	for (unsigned i = 0; i < l->count; i++)
-		if (l->dc[i] == dc)
-			l->sent_on |= UINT64_C(1) << i;
+	l->sent_on |= UINT64_C(1) << lane;
 	l->send_seq++;
 	return 0;
 }

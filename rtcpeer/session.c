@@ -323,10 +323,10 @@ static void start_lanes(struct session *s, unsigned peer_said)
 	/* Decided before the first byte, from the RTT of the handshakes, which queues have not
 	 * inflated yet; lanes_on_loopback: tests prove the striping on any path. */
 	int srtt = peer_srtt_ms(s->peer);
+	int stripe = s->cli->lanes_on_loopback || lanes_should_engage(srtt);
 	log_debug(SCOPE, "%u lanes negotiated, srtt %d ms: %s", n, srtt,
-		  s->cli->lanes_on_loopback || lanes_should_engage(srtt) ? "striping"
-									: "lane 0 only");
-	if (s->cli->lanes_on_loopback || lanes_should_engage(srtt))
+		  stripe ? "striping" : "lane 0 only");
+	if (stripe)
 		engage_lanes(s);
 }
 

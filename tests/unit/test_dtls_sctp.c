@@ -15,6 +15,7 @@
 
 #include "cert.h"
 #include "dtls.h"
+#include "memwire.h"
 #include "sctp.h"
 
 #include <usrsctp.h>
@@ -26,8 +27,7 @@ struct side {
 	struct dtls *dtls;
 	struct sctp *sctp;
 	struct side *peer;
-	GQueue inbox;          /* GBytes datagrams not yet delivered */
-	guint deliver_idle;
+	struct memwire wire;
 	enum dtls_state dtls_state;
 	enum sctp_state sctp_state;
 	GByteArray *got;       /* every message received, concatenated */
@@ -35,29 +35,10 @@ struct side {
 	uint32_t last_ppid;
 };
 
-static gboolean deliver(gpointer arg)
-{
-	struct side *s = arg;
-	s->deliver_idle = 0;
-	GBytes *b;
-	while ((b = g_queue_pop_head(&s->inbox))) {
-		gsize n;
-		const uint8_t *p = g_bytes_get_data(b, &n);
-		if (s->dtls)
-			dtls_input(s->dtls, p, n);
-		g_bytes_unref(b);
-	}
-	return G_SOURCE_REMOVE;
-}
-
 /* Datagrams cross asynchronously, as on a network: never re-enter the peer's stack. */
 static int wire_send(void *arg, const uint8_t *buf, size_t len)
 {
-	struct side *to = ((struct side *)arg)->peer;
-	g_queue_push_tail(&to->inbox, g_bytes_new(buf, len));
-	if (!to->deliver_idle)
-		to->deliver_idle = g_idle_add(deliver, to);
-	return 0;
+	return memwire_send(&((struct side *)arg)->wire, buf, len);
 }
 
 static int sctp_to_dtls(void *arg, const uint8_t *buf, size_t len)
@@ -123,16 +104,14 @@ static void side_init(struct side *s, struct side *peer)
 	char err[128];
 	memset(s, 0, sizeof(*s));
 	s->peer = peer;
-	g_queue_init(&s->inbox);
+	memwire_init(&s->wire, &s->dtls, &peer->wire);
 	s->got = g_byte_array_new();
 	assert_int_equal(cert_generate(&s->cert, err, sizeof(err)), 0);
 }
 
 static void side_free(struct side *s)
 {
-	if (s->deliver_idle)
-		g_source_remove(s->deliver_idle);
-	g_queue_clear_full(&s->inbox, (GDestroyNotify)g_bytes_unref);
+	memwire_clear(&s->wire);
 	sctp_free(s->sctp);
 	dtls_free(s->dtls);
 	cert_free(&s->cert);

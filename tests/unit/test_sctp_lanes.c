@@ -17,6 +17,7 @@
 
 #include "cert.h"
 #include "dtls.h"
+#include "memwire.h"
 #include "sctp.h"
 
 #define WAIT_MS  10000
@@ -40,32 +41,13 @@ struct side {
 	struct side *peer;
 	struct assoc a[LANES];
 	unsigned lanes;        /* how many associations this side opens */
-	GQueue inbox;
-	guint deliver_idle;
+	struct memwire wire;
 };
 
-static gboolean deliver(gpointer arg)
-{
-	struct side *s = arg;
-	GBytes *b;
-	s->deliver_idle = 0;
-	while ((b = g_queue_pop_head(&s->inbox))) {
-		gsize n;
-		const uint8_t *p = g_bytes_get_data(b, &n);
-		if (s->dtls)
-			dtls_input(s->dtls, p, n);
-		g_bytes_unref(b);
-	}
-	return G_SOURCE_REMOVE;
-}
-
+/* Datagrams cross asynchronously, as on a network: never re-enter the peer's stack. */
 static int wire_send(void *arg, const uint8_t *buf, size_t len)
 {
-	struct side *to = ((struct side *)arg)->peer;
-	g_queue_push_tail(&to->inbox, g_bytes_new(buf, len));
-	if (!to->deliver_idle)
-		to->deliver_idle = g_idle_add(deliver, to);
-	return 0;
+	return memwire_send(&((struct side *)arg)->wire, buf, len);
 }
 
 static int sctp_to_dtls(void *arg, const uint8_t *buf, size_t len)
@@ -130,16 +112,14 @@ static void side_init(struct side *s, struct side *peer, unsigned lanes)
 	memset(s, 0, sizeof(*s));
 	s->peer = peer;
 	s->lanes = lanes;
-	g_queue_init(&s->inbox);
+	memwire_init(&s->wire, &s->dtls, &peer->wire);
 	assert_int_equal(cert_generate(&s->cert, err, sizeof(err)), 0);
 }
 
 /* Lanes first: the primary is their address. */
 static void side_free(struct side *s)
 {
-	if (s->deliver_idle)
-		g_source_remove(s->deliver_idle);
-	g_queue_clear_full(&s->inbox, (GDestroyNotify)g_bytes_unref);
+	memwire_clear(&s->wire);
 	for (unsigned k = LANES; k-- > 0;)
 		sctp_free(s->a[k].sctp);
 	dtls_free(s->dtls);
@@ -202,8 +182,7 @@ static int wait_for(int (*done)(struct side *, struct side *, int), struct side 
 static int all_closed(struct side *a, struct side *b, int n)
 {
 	(void)n;
-	return !a->deliver_idle && !b->deliver_idle && g_queue_is_empty(&a->inbox) &&
-	       g_queue_is_empty(&b->inbox);
+	return memwire_empty(&a->wire) && memwire_empty(&b->wire);
 }
 
 static int both_up(struct side *a, struct side *b, int n)

@@ -143,17 +143,20 @@ void client_close_after_flush(struct client *c, uint16_t code)
 
 static int write_queue(struct client *c)
 {
-	for (int n = 0; n < WRITE_BATCH; n++) {
+	int popped = 0;
+	while (popped < WRITE_BATCH) {
 		struct outmsg *m = outq_peek(&c->q);
 		if (!m)
 			break;
 		if (lws_write(c->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
 			return -1;
 		outq_pop(&c->q);
-		c->last_drain_ms = util_now_ms();
+		popped++;
 		if (c->q.count && lws_send_pipe_choked(c->wsi))
 			break;
 	}
+	if (popped) /* the queue shrank: the reader is reading (client_relay_msg) */
+		c->last_drain_ms = util_now_ms();
 	if (c->q.count) {
 		lws_callback_on_writable(c->wsi);
 		return 0;

@@ -27,14 +27,14 @@ from rtctest import (MiB, check, check_eq, event, info, listdir, random_file, rt
 FORCE = {"RTCPEER_LANES_ON_LOOPBACK": "1"}
 
 
-def transfer(env, files, out, send_lanes, recv_lanes, force=True, timeout=90):
-    """send FILES -> recv into out with the given --lanes on each side (None: the default)."""
+def transfer(env, files, out, send_lanes, recv_lanes, force=(True, True), timeout=90):
+    """send FILES -> recv into out with the given --lanes on each side (None: the default);
+    force: whether sender and receiver may use lanes on loopback."""
     def extra(n):
         return ["--lanes", str(n)] if n is not None else []
-    kw = {"env": FORCE} if force else {}
-    s = env.send(files, extra=extra(send_lanes), **kw)
+    s = env.send(files, extra=extra(send_lanes), **({"env": FORCE} if force[0] else {}))
     code = s.read_code()
-    r = env.recv(code, out, extra=extra(recv_lanes), **kw)
+    r = env.recv(code, out, extra=extra(recv_lanes), **({"env": FORCE} if force[1] else {}))
     r.expect_exit(0, timeout, "receiver")
     s.expect_exit(0, timeout, "sender")
     return s, r
@@ -53,6 +53,18 @@ def check_lanes(peer, want):
         check("lanes" not in line[0], f"{peer.name}: final line {line[0]!r} mentions lanes")
 
 
+def one_file(env, size, send_lanes, recv_lanes, want, force=(True, True), name="f.bin"):
+    """One random file of `size` bytes; sha256 checked, and both sides report `want` lanes."""
+    src, out = env.tmpdir("src"), env.tmpdir("out")
+    path = os.path.join(src, name)
+    digest = random_file(path, size)
+    s, r = transfer(env, [path], out, send_lanes, recv_lanes, force)
+    check_received(out, {name: digest})
+    check_lanes(s, want)
+    check_lanes(r, want)
+    return s, r
+
+
 def check_received(out, expected):
     check_eq(listdir(out), sorted(expected), f"files in {out}")
     for name, digest in expected.items():
@@ -62,13 +74,7 @@ def check_received(out, expected):
 
 @rtc_test(timeout=120)
 def big_file_over_eight_lanes(env):
-    src, out = env.tmpdir("src"), env.tmpdir("out")
-    path = os.path.join(src, "big.bin")
-    digest = random_file(path, 24 * MiB + 12345)
-    s, r = transfer(env, [path], out, 8, 8)
-    check_received(out, {"big.bin": digest})
-    check_lanes(s, 8)
-    check_lanes(r, 8)
+    _, r = one_file(env, 24 * MiB + 12345, 8, 8, 8, name="big.bin")
     secs = event(r, "summary").get("seconds")
     info(f"24 MiB over 8 lanes in {secs:.2f}s{' [ASan build]' if env.asan else ''}")
 
@@ -91,47 +97,22 @@ def several_files_striped(env):
 
 @rtc_test(timeout=90)
 def smaller_count_wins(env):
-    src, out = env.tmpdir("src"), env.tmpdir("out")
-    path = os.path.join(src, "f.bin")
-    digest = random_file(path, 4 * MiB)
-    s, r = transfer(env, [path], out, 6, 3)
-    check_received(out, {"f.bin": digest})
-    check_lanes(s, 3)
-    check_lanes(r, 3)
+    one_file(env, 4 * MiB, 6, 3, 3)
 
 
 @rtc_test(timeout=90)
 def sender_without_lanes(env):
-    src, out = env.tmpdir("src"), env.tmpdir("out")
-    path = os.path.join(src, "f.bin")
-    digest = random_file(path, 6 * MiB)
-    s, r = transfer(env, [path], out, 1, 8)
-    check_received(out, {"f.bin": digest})
-    check_lanes(s, 1)
-    check_lanes(r, 1)
+    one_file(env, 6 * MiB, 1, 8, 1)
 
 
 @rtc_test(timeout=90)
 def receiver_without_lanes(env):
-    src, out = env.tmpdir("src"), env.tmpdir("out")
-    path = os.path.join(src, "f.bin")
-    digest = random_file(path, 6 * MiB)
-    s, r = transfer(env, [path], out, 8, 1)
-    check_received(out, {"f.bin": digest})
-    check_lanes(s, 1)
-    check_lanes(r, 1)
+    one_file(env, 6 * MiB, 8, 1, 1)
 
 
 @rtc_test(timeout=90)
 def loopback_uses_one_association(env):
-    src, out = env.tmpdir("src"), env.tmpdir("out")
-    path = os.path.join(src, "f.bin")
-    digest = random_file(path, 2 * MiB)
-    s, r = transfer(env, [path], out, 8, 8, force=False)
-    check_received(out, {"f.bin": digest})
-    check_lanes(s, 1)
-    check_lanes(r, 1)
-
+    one_file(env, 2 * MiB, 8, 8, 1, force=(False, False))
 
 
 @rtc_test(timeout=90)
@@ -140,16 +121,8 @@ def sides_that_disagree_use_one_association(env):
     # the two sides would disagree; a server editing the attribute in one direction does the
     # same. The counts in the two auth messages (TRANSFER.md §12.1) settle it: no lanes, no
     # framing, and the transfer works.
-    src, out = env.tmpdir("src"), env.tmpdir("out")
-    path = os.path.join(src, "f.bin")
-    digest = random_file(path, 3 * MiB)
-    s = env.send([path], extra=["--lanes", "8"], env=FORCE)
-    r = env.recv(s.read_code(), out, extra=["--lanes", "8"])
-    r.expect_exit(0, 60, "receiver")
-    s.expect_exit(0, 60, "sender")
-    check_received(out, {"f.bin": digest})
-    check_lanes(s, 1)
-    check_lanes(r, 1)
+    one_file(env, 3 * MiB, 8, 8, 1, force=(True, False))
+
 
 if __name__ == "__main__":
     run_tests()

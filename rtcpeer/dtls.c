@@ -23,6 +23,8 @@
 #define DTLS_TOTAL_MS   30000
 /* Each record is at most this much plaintext; we read into a buffer this size. */
 #define DTLS_RECORD_MAX 16384
+/* RFC 6520 §3: the heartbeat content type, in the clear in every record header. */
+#define CONTENT_HEARTBEAT 24
 
 struct datagram {
 	size_t len;
@@ -41,6 +43,10 @@ struct dtls {
 	unsigned qhead, qcount;
 	const uint8_t *direct;  /* the datagram being read without a copy, or NULL */
 	size_t direct_len;
+	size_t probe_size;      /* the outstanding path MTU probe's datagram size, or 0 */
+	int probe_pending;      /* probe_size waits for peer_done */
+	int peer_done;          /* the peer has finished its handshake too */
+	uint8_t pulled_type;    /* content type of the last datagram GnuTLS read */
 	guint timer;
 	char error[160];
 };
@@ -91,6 +97,7 @@ static ssize_t pull_cb(gnutls_transport_ptr_t ptr, void *buf, size_t size)
 	struct dtls *d = ptr;
 	if (d->direct) {
 		size_t n = d->direct_len < size ? d->direct_len : size;
+		d->pulled_type = d->direct[0];
 		memcpy(buf, d->direct, n);
 		d->direct = NULL;
 		return (ssize_t)n;
@@ -101,6 +108,7 @@ static ssize_t pull_cb(gnutls_transport_ptr_t ptr, void *buf, size_t size)
 	}
 	struct datagram *dg = &d->queue[d->qhead];
 	size_t n = dg->len < size ? dg->len : size; /* DTLS: the rest of a datagram is dropped */
+	d->pulled_type = dg->buf[0];
 	memcpy(buf, dg->buf, n);
 	free(dg->buf);
 	dg->buf = NULL;
@@ -206,6 +214,7 @@ static void drive_handshake(struct dtls *d)
 	}
 	/* RFC 8261 §5: DTLS must carry SCTP packets larger than the handshake MTU. */
 	gnutls_dtls_set_mtu(d->session, DTLS_RECORD_MAX + 1);
+	d->peer_done = d->is_client; /* the server's Finished came last */
 	char *desc = gnutls_session_get_desc(d->session);
 	log_debug(SCOPE, "handshake done as %s: %s", d->is_client ? "client" : "server",
 		  desc ? desc : "?");
@@ -225,11 +234,18 @@ static gboolean on_timer(gpointer arg)
 
 /* ---------------------------------------------------------------- records */
 
+static int send_probe(struct dtls *d);
+
 static void read_records(struct dtls *d)
 {
 	uint8_t buf[DTLS_RECORD_MAX];
 	for (;;) {
 		ssize_t n = gnutls_record_recv(d->session, buf, sizeof(buf));
+		if (!d->peer_done && (n > 0 || n == GNUTLS_E_HEARTBEAT_PING_RECEIVED)) {
+			d->peer_done = 1;
+			if (d->probe_pending)
+				send_probe(d); /* if it cannot go, the caller's wait ends unanswered */
+		}
 		if (n > 0) {
 			d->cb.recv(d->cb.arg, buf, (size_t)n);
 			if (d->state != DTLS_CONNECTED)
@@ -241,6 +257,27 @@ static void read_records(struct dtls *d)
 		if (n == 0) { /* close_notify */
 			set_state(d, DTLS_CLOSED);
 			return;
+		}
+		if (n == GNUTLS_E_HEARTBEAT_PING_RECEIVED) { /* a probe: echo it, same size */
+			gnutls_heartbeat_pong(d->session, 0);
+			continue;
+		}
+		if (n == GNUTLS_E_HEARTBEAT_PONG_RECEIVED) { /* GnuTLS matched it to our probe */
+			size_t size = d->probe_size;
+			d->probe_size = 0;
+			if (size && d->cb.probe_acked)
+				d->cb.probe_acked(d->cb.arg, size);
+			if (d->state != DTLS_CONNECTED)
+				return;
+			continue;
+		}
+		/* GnuTLS keeps only the last probe: the answer to one it replaced has the wrong
+		 * length, which it calls an unexpected packet. A stray heartbeat is no reason to end
+		 * the session (RFC 6347 §4.1.2.7: drop invalid records). */
+		if (d->pulled_type == CONTENT_HEARTBEAT && (n == GNUTLS_E_UNEXPECTED_PACKET ||
+							   n == GNUTLS_E_UNEXPECTED_PACKET_LENGTH)) {
+			log_debug(SCOPE, "dropped a stale heartbeat");
+			continue;
 		}
 		if (n == GNUTLS_E_REHANDSHAKE) { /* RFC 8827: no renegotiation */
 			gnutls_alert_send(d->session, GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION);
@@ -309,6 +346,10 @@ static int session_setup(struct dtls *d, const struct cert *cert)
 	if (!d->is_client)
 		gnutls_certificate_server_set_request(d->session, GNUTLS_CERT_REQUIRE);
 	gnutls_session_set_verify_function(d->session, verify_cb);
+	/* For path MTU probes (dtls_probe): the extension says we answer heartbeats, and we may
+	 * send them only if the peer's says the same (GNUTLS_HB_LOCAL_ALLOWED_TO_SEND here
+	 * would allow it unasked, and a browser ends the connection on the first one). */
+	gnutls_heartbeat_enable(d->session, GNUTLS_HB_PEER_ALLOWED_TO_SEND);
 	gnutls_dtls_set_timeouts(d->session, DTLS_RETRANS_MS, DTLS_TOTAL_MS);
 	gnutls_dtls_set_mtu(d->session, DTLS_MTU);
 	gnutls_transport_set_ptr(d->session, d);
@@ -352,6 +393,47 @@ int dtls_send(struct dtls *d, const uint8_t *buf, size_t len)
 	log_debug(SCOPE, "record of %zu bytes not sent: %s", len,
 		  n < 0 ? gnutls_strerror((int)n) : "short write");
 	return -1;
+}
+
+int dtls_can_probe(const struct dtls *d)
+{
+	return d->state == DTLS_CONNECTED &&
+	       gnutls_heartbeat_allowed(d->session, GNUTLS_HB_LOCAL_ALLOWED_TO_SEND);
+}
+
+size_t dtls_overhead(const struct dtls *d)
+{
+	return gnutls_record_overhead_size(d->session);
+}
+
+static int send_probe(struct dtls *d)
+{
+	/* The datagram is the record's overhead, then the heartbeat's type (1) and length (2),
+	 * then what GnuTLS calls data_size: the payload and the 16 bytes of padding. */
+	int rc = gnutls_heartbeat_ping(d->session, d->probe_size - dtls_overhead(d) - 3, 1, 0);
+	d->probe_pending = 0;
+	if (rc < 0 && rc != GNUTLS_E_AGAIN) {
+		log_debug(SCOPE, "probe of %zu bytes not sent: %s", d->probe_size, gnutls_strerror(rc));
+		d->probe_size = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int dtls_probe(struct dtls *d, size_t size)
+{
+	size_t overhead = dtls_overhead(d) + 3;
+	if (!dtls_can_probe(d) || size < overhead + 16 || size - overhead > DTLS_RECORD_MAX - 3)
+		return -1;
+	d->probe_size = size;
+	/* A server is done when the client's Finished arrives, but the client is not until ours
+	 * does: a heartbeat that overtakes a lost Finished is fatal to its handshake. So a server
+	 * probes only once a record from the client shows it is done (read_records). */
+	if (!d->peer_done) {
+		d->probe_pending = 1;
+		return 0;
+	}
+	return send_probe(d);
 }
 
 void dtls_close(struct dtls *d)

@@ -29,6 +29,9 @@ struct dtls_callbacks {
 	/* One decrypted record for the layer above. */
 	void (*recv)(void *arg, const uint8_t *buf, size_t len);
 	void (*state)(void *arg, enum dtls_state state);
+	/* The peer answered the probe of dtls_probe(): datagrams of that size reach it. May be
+	 * NULL. */
+	void (*probe_acked)(void *arg, size_t size);
 	void *arg;
 };
 
@@ -43,6 +46,17 @@ void dtls_start(struct dtls *d);
 void dtls_input(struct dtls *d, const uint8_t *buf, size_t len);
 /* Application data; returns 0 or -1 (not connected, or too large for one record). */
 int dtls_send(struct dtls *d, const uint8_t *buf, size_t len);
+/* Path MTU probes (RFC 8899 §4.1 with the DTLS heartbeat of RFC 6520 as the probe packet;
+ * RFC 6520 §5.1 names this use). Both ends offer heartbeats in the handshake; browsers do not,
+ * so only two rtcpeers probe. dtls_can_probe() is whether the peer agreed to answer.
+ * dtls_probe() sends one heartbeat request padded so that its datagram is exactly size bytes;
+ * only the last probe is outstanding (a later one replaces it) and nothing is retransmitted:
+ * a lost probe is the answer "too big", which is the caller's to decide. A DTLS server's
+ * probe leaves only after a record from the client shows its handshake is over. */
+int dtls_can_probe(const struct dtls *d);
+/* Bytes a record adds to what it carries (header, nonce, tag), once connected. */
+size_t dtls_overhead(const struct dtls *d);
+int dtls_probe(struct dtls *d, size_t size);
 /* Sends close_notify (best effort) and moves to DTLS_CLOSED. */
 void dtls_close(struct dtls *d);
 void dtls_free(struct dtls *d);

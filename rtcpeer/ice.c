@@ -28,6 +28,8 @@ struct ice {
 	int have_remote;
 	int relayed;
 	int loopback;
+	int probe_family;  /* AF_INET/AF_INET6 when the pair may probe the path MTU, else 0 */
+	int saved_pmtudisc; /* the socket's IP(V6)_MTU_DISCOVER before ice_probe_mode(), or -1 */
 	int want_relay, have_relay; /* a TURN server was given; it gave us an address */
 	gchar *ufrag, *pwd;
 	char *queued[ICE_MAX_QUEUED_REMOTE];
@@ -164,6 +166,12 @@ static void on_selected_pair(NiceAgent *agent, guint stream, guint component,
 	ice->relayed = local->type == NICE_CANDIDATE_TYPE_RELAYED ||
 		       remote->type == NICE_CANDIDATE_TYPE_RELAYED;
 	ice->loopback = is_loopback(&local->addr) && is_loopback(&remote->addr);
+	/* Probing means sending datagrams that must not be fragmented: only on a UDP socket of
+	 * our own (host, srflx or prflx), to a peer that is not behind a relay either. */
+	ice->probe_family = local->transport == NICE_CANDIDATE_TRANSPORT_UDP && !ice->relayed &&
+					    !ice->loopback
+				    ? local->addr.s.addr.sa_family
+				    : 0;
 	log_debug(SCOPE, "selected %s", ice->pair);
 }
 
@@ -258,6 +266,7 @@ struct ice *ice_new(const struct ice_config *cfg, const struct ice_callbacks *cb
 	if (!ice)
 		return NULL;
 	ice->cb = *cb;
+	ice->saved_pmtudisc = -1;
 	ice->agent = nice_agent_new_full(g_main_context_default(), NICE_COMPATIBILITY_RFC5245,
 					 NICE_AGENT_OPTION_REGULAR_NOMINATION |
 						 NICE_AGENT_OPTION_ICE_TRICKLE);
@@ -395,6 +404,35 @@ int ice_relay_missing(const struct ice *ice)
 int ice_loopback(const struct ice *ice)
 {
 	return ice->loopback;
+}
+
+size_t ice_probe_max(const struct ice *ice)
+{
+	/* Ethernet's 1500 less the IP and UDP headers: larger paths are rare, smaller ones
+	 * (tunnels, PPPoE) fail the probe and keep the default. */
+	return ice->probe_family == AF_INET ? 1500 - 20 - 8 : ice->probe_family == AF_INET6 ? 1500 - 40 - 8 : 0;
+}
+
+int ice_probe_mode(struct ice *ice, int on)
+{
+	int v6 = ice->probe_family == AF_INET6;
+	int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, name = v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER;
+	int value = on ? (v6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE) : ice->saved_pmtudisc;
+	if (!ice->probe_family || (!on && ice->saved_pmtudisc < 0))
+		return -1;
+	GSocket *sock = nice_agent_get_selected_socket(ice->agent, ice->stream, 1);
+	if (!sock)
+		return -1;
+	int fd = g_socket_get_fd(sock), rc = 0;
+	socklen_t len = sizeof(ice->saved_pmtudisc);
+	if (on && getsockopt(fd, level, name, &ice->saved_pmtudisc, &len) < 0)
+		rc = -1;
+	else if (setsockopt(fd, level, name, &value, sizeof(value)) < 0)
+		rc = -1;
+	if (!on || rc < 0)
+		ice->saved_pmtudisc = -1;
+	g_object_unref(sock);
+	return rc;
 }
 
 int ice_relayed(const struct ice *ice)

@@ -9,6 +9,7 @@
 #include "consent.h"
 #include "dtls.h"
 #include "log.h"
+#include "pmtu.h"
 #include "sctp.h"
 #include "util.h"
 
@@ -55,6 +56,8 @@ struct peer {
 	size_t nearly;
 	guint timeout;
 	struct consent consent;
+	struct pmtu pmtu;
+	size_t path_mtu;     /* the SCTP packet size the probe found, or 0 */
 	struct peer_timing timing;
 };
 
@@ -294,6 +297,7 @@ static void start_sctp(struct peer *p)
 				    p};
 	size_t mtu = p->cfg.sctp_mtu           ? p->cfg.sctp_mtu
 		     : ice_loopback(p->ice) ? PEER_SCTP_MTU_LOOPBACK
+		     : p->path_mtu          ? p->path_mtu
 					    : PEER_SCTP_MTU;
 	log_debug(SCOPE, "SCTP packets of up to %zu bytes", mtu);
 	p->sctp = sctp_new(SCTP_DEFAULT_PORT, p->remote_sctp_port, mtu, &cb);
@@ -317,6 +321,40 @@ static void dtls_record(void *arg, const uint8_t *buf, size_t len)
 	consent_refresh(&p->consent);
 	if (p->sctp)
 		sctp_input(p->sctp, buf, len);
+	else if (pmtu_probing(&p->pmtu))
+		pmtu_hold(&p->pmtu, buf, len); /* the peer's SCTP may start before ours */
+}
+
+static void replay_record(void *arg, const uint8_t *buf, size_t len)
+{
+	struct peer *p = arg;
+	if (p->sctp)
+		sctp_input(p->sctp, buf, len);
+}
+
+static void probe_done(void *arg, size_t datagram)
+{
+	struct peer *p = arg;
+	if (p->state == PEER_FAILED || p->state == PEER_CLOSED || p->closing)
+		return;
+	if (datagram > dtls_overhead(p->dtls) + PEER_SCTP_MTU)
+		p->path_mtu = datagram - dtls_overhead(p->dtls);
+	start_sctp(p);
+	pmtu_replay(&p->pmtu, replay_record, p);
+}
+
+static void probe_acked(void *arg, size_t datagram)
+{
+	pmtu_acked(&((struct peer *)arg)->pmtu, datagram);
+}
+
+/* Probe before SCTP starts (pmtu.h), unless --mtu said the size. The wait for the answer is
+ * twice the handshake, which took one or two round trips. */
+static void start_probe_or_sctp(struct peer *p)
+{
+	unsigned wait_ms = (unsigned)((p->timing.dtls - p->timing.ice) / 1000000 * 2);
+	if (p->cfg.sctp_mtu || pmtu_start(&p->pmtu, p->ice, p->dtls, wait_ms, probe_done, p) < 0)
+		start_sctp(p);
 }
 
 static void consent_expired(void *arg)
@@ -334,7 +372,7 @@ static void dtls_state_cb(void *arg, enum dtls_state st)
 	if (st == DTLS_CONNECTED) {
 		p->timing.dtls = util_now_ns();
 		consent_start(&p->consent, CONSENT_TIMEOUT_MS, consent_expired, p);
-		start_sctp(p);
+		start_probe_or_sctp(p);
 	} else if (st == DTLS_FAILED) {
 		snprintf(msg, sizeof(msg), "DTLS: %s", dtls_last_error(p->dtls));
 		fail(p, dtls_auth_failed(p->dtls) ? PEER_FAIL_AUTH : PEER_FAIL_DTLS, msg);
@@ -358,7 +396,7 @@ static void flush_early(struct peer *p)
 
 static int create_dtls(struct peer *p)
 {
-	struct dtls_callbacks cb = {dtls_out, dtls_record, dtls_state_cb, p};
+	struct dtls_callbacks cb = {dtls_out, dtls_record, dtls_state_cb, probe_acked, p};
 	p->dtls = dtls_new(&p->cert, p->dtls_client, p->remote_fp, &cb);
 	if (!p->dtls)
 		return -1;
@@ -616,6 +654,7 @@ int peer_drained(struct peer *p)
 void peer_close(struct peer *p)
 {
 	p->closing = 1;
+	pmtu_stop(&p->pmtu);
 	for (unsigned i = 1; i < p->nlanes; i++)
 		if (p->lanes[i].sctp)
 			sctp_close(p->lanes[i].sctp);
@@ -635,6 +674,7 @@ void peer_free(struct peer *p)
 	if (p->timeout)
 		g_source_remove(p->timeout);
 	consent_stop(&p->consent);
+	pmtu_stop(&p->pmtu);
 	dcmgr_free(p->dcmgr);
 	free_lanes(p); /* before the primary: it is their address */
 	sctp_free(p->sctp);

@@ -359,6 +359,13 @@ static int set_opt(struct sctp *s, int level, int name, const void *val, socklen
 	return -1;
 }
 
+/* For an AF_CONN address usrsctp adds its 12-byte common header to the path MTU it is given
+ * (measured: 1172 gave packets of 1184 bytes), so ask for that much less. */
+static uint32_t path_mtu(size_t packet)
+{
+	return (uint32_t)(packet - 12);
+}
+
 static int socket_options(struct sctp *s)
 {
 	const struct linger lg = {1, 0}; /* abort on close: no callbacks after it */
@@ -373,7 +380,7 @@ static int socket_options(struct sctp *s)
 	memset(&pp, 0, sizeof(pp));
 	/* usrsctp has no PLPMTUD (usrsctp #205): fix the path MTU to what DTLS can carry. */
 	pp.spp_flags = SPP_PMTUD_DISABLE | SPP_HB_ENABLE;
-	pp.spp_pathmtu = (uint32_t)s->mtu;
+	pp.spp_pathmtu = path_mtu(s->mtu);
 	if (usrsctp_set_non_blocking(s->sock, 1) < 0 ||
 	    set_opt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg), "SO_LINGER") < 0 ||
 	    set_opt(s, SOL_SOCKET, SO_SNDBUF, &space, sizeof(space), "SO_SNDBUF") < 0 ||

@@ -45,7 +45,8 @@ struct sctp_callbacks {
 
 struct sctp;
 
-/* mtu: the largest SCTP packet DTLS can carry in one datagram. */
+/* mtu: the largest SCTP packet DTLS can carry in one datagram (at least 576). It is fixed
+ * for the association's life: usrsctp can lower a live association's, never raise it. */
 struct sctp *sctp_new(uint16_t local_port, uint16_t remote_port, size_t mtu,
 		      const struct sctp_callbacks *cb);
 /* A lane of `primary` on SCTP port `port` (both ends), with `buffer` bytes of send and of

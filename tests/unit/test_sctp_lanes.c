@@ -147,8 +147,8 @@ static void close_pair(struct side *a, struct side *b)
 
 static void connect_pair(struct side *a, struct side *b)
 {
-	struct dtls_callbacks ca = {wire_send, on_record, on_dtls_state, a};
-	struct dtls_callbacks cbb = {wire_send, on_record, on_dtls_state, b};
+	struct dtls_callbacks ca = {wire_send, on_record, on_dtls_state, NULL, a};
+	struct dtls_callbacks cbb = {wire_send, on_record, on_dtls_state, NULL, b};
 	a->dtls = dtls_new(&a->cert, 1, b->cert.fingerprint, &ca);
 	b->dtls = dtls_new(&b->cert, 0, a->cert.fingerprint, &cbb);
 	assert_non_null(a->dtls);

@@ -1,0 +1,103 @@
+#include "pmtu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dtls.h"
+#include "ice.h"
+#include "log.h"
+
+#define SCOPE "pmtu"
+
+static void finish(struct pmtu *m, size_t datagram)
+{
+	if (m->timer)
+		g_source_remove(m->timer);
+	m->timer = 0;
+	m->probing = 0;
+	ice_probe_mode(m->ice, 0);
+	m->done(m->arg, datagram);
+}
+
+static gboolean on_timeout(gpointer arg)
+{
+	struct pmtu *m = arg;
+	m->timer = 0;
+	log_debug(SCOPE, "no answer to the %zu-byte probe: keeping the default", m->probing);
+	finish(m, 0);
+	return G_SOURCE_REMOVE;
+}
+
+int pmtu_start(struct pmtu *m, struct ice *ice, struct dtls *dtls, unsigned wait_ms,
+	       pmtu_done_fn done, void *arg)
+{
+	size_t size = ice_probe_max(ice);
+	memset(m, 0, sizeof(*m));
+	m->ice = ice;
+	m->dtls = dtls;
+	m->done = done;
+	m->arg = arg;
+	if (!size || !dtls_can_probe(dtls) || ice_probe_mode(ice, 1) < 0)
+		return -1;
+	if (dtls_probe(dtls, size) < 0) {
+		ice_probe_mode(ice, 0);
+		return -1;
+	}
+	if (wait_ms < PMTU_MIN_WAIT_MS)
+		wait_ms = PMTU_MIN_WAIT_MS;
+	if (wait_ms > PMTU_MAX_WAIT_MS)
+		wait_ms = PMTU_MAX_WAIT_MS;
+	m->probing = size;
+	m->timer = g_timeout_add(wait_ms, on_timeout, m);
+	log_debug(SCOPE, "probing %zu-byte datagrams (waiting %u ms)", size, wait_ms);
+	return 0;
+}
+
+void pmtu_acked(struct pmtu *m, size_t datagram)
+{
+	if (!m->probing || datagram != m->probing)
+		return;
+	log_debug(SCOPE, "the path carries %zu-byte datagrams", datagram);
+	finish(m, datagram);
+}
+
+int pmtu_probing(const struct pmtu *m)
+{
+	return m->probing != 0;
+}
+
+void pmtu_hold(struct pmtu *m, const uint8_t *buf, size_t len)
+{
+	if (m->nheld == PMTU_HELD)
+		return;
+	uint8_t *copy = malloc(len);
+	if (!copy)
+		return;
+	memcpy(copy, buf, len);
+	m->held[m->nheld].buf = copy;
+	m->held[m->nheld].len = len;
+	m->nheld++;
+}
+
+void pmtu_replay(struct pmtu *m, pmtu_replay_fn fn, void *arg)
+{
+	/* fn may tear things down, but never this struct: it lives in the peer. */
+	for (size_t i = 0; i < m->nheld; i++) {
+		fn(arg, m->held[i].buf, m->held[i].len);
+		free(m->held[i].buf);
+	}
+	m->nheld = 0;
+}
+
+void pmtu_stop(struct pmtu *m)
+{
+	if (m->timer)
+		g_source_remove(m->timer);
+	m->timer = 0;
+	if (m->probing)
+		ice_probe_mode(m->ice, 0);
+	m->probing = 0;
+	for (size_t i = 0; i < m->nheld; i++)
+		free(m->held[i].buf);
+	m->nheld = 0;
+}

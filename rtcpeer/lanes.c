@@ -18,7 +18,7 @@ struct lanes {
 	uint64_t paused;           /* lanes we asked to stop reading */
 	struct reorder rx;
 	struct lanes_callbacks cb;
-	uint8_t frame[LANES_MAX_FRAME];
+	uint8_t frame[LANES_SEND_MAX];
 };
 
 struct lanes *lanes_new(unsigned count, const struct lanes_callbacks *cb)
@@ -95,7 +95,7 @@ unsigned lanes_attached(const struct lanes *l)
 
 size_t lanes_max_payload(const struct lanes *l)
 {
-	size_t max = LANES_MAX_FRAME;
+	size_t max = LANES_SEND_MAX;
 	size_t peer = l->dc[0] ? dc_max_message(l->dc[0]) : 0; /* 0: no limit */
 	if (peer && peer < max)
 		max = peer;
@@ -144,7 +144,7 @@ int lanes_writable(const struct lanes *l)
 
 int lanes_send(struct lanes *l, int binary, const uint8_t *buf, size_t len)
 {
-	if (len > lanes_max_payload(l) || len > LANES_MAX_FRAME - LANES_HEADER)
+	if (len > lanes_max_payload(l))
 		return -1;
 	/* Control messages must go even when every lane is busy; data waits for room
 	 * (lanes_writable). */

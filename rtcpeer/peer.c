@@ -719,6 +719,11 @@ const char *peer_selected_pair(const struct peer *p)
 	return p->ice ? ice_selected_pair(p->ice) : NULL;
 }
 
+size_t peer_chunk_payload(const struct peer *p)
+{
+	return p->sctp ? sctp_chunk_payload(p->sctp) : 0;
+}
+
 int peer_relayed(const struct peer *p)
 {
 	return p->ice ? ice_relayed(p->ice) : 0;

@@ -35,9 +35,11 @@
  * used, and fails by itself when SCTP gives up its INIT. It is never closed from one side only:
  * the other side may have it up already, and would send into it. */
 /* Send and receive space of each association when there are lanes, chosen on the emulated WAN
- * (bench/wan/README.md): at 1 % loss a lane's window stays far below it, and the less a lane
- * holds, the less waits behind one that is recovering a loss (256 KiB: 10 % slower). */
-#define PEER_LANE_BUFFER        (128 * 1024)
+ * (bench/wan/README.md). Three 16 KiB messages (LANES_SEND_MAX): at 1 % loss a lane's window
+ * stays below it, and the less a lane holds, the less waits behind one that is recovering a
+ * loss; at 0 % loss 32 lanes together put no more in flight than a bottleneck's queue
+ * absorbs (32 and 64 KiB measured worse at 1 % and at 0 % respectively). */
+#define PEER_LANE_BUFFER        (48 * 1024)
 
 enum peer_state { PEER_NEW, PEER_CONNECTING, PEER_CONNECTED, PEER_CLOSED, PEER_FAILED };
 
@@ -120,6 +122,8 @@ enum peer_failure peer_get_failure(const struct peer *p);
 const char *peer_error(const struct peer *p);
 const char *peer_selected_pair(const struct peer *p);
 int peer_relayed(const struct peer *p);
+/* User data per full SCTP DATA chunk (sctp_chunk_payload), or 0 before SCTP starts. */
+size_t peer_chunk_payload(const struct peer *p);
 /* Both DTLS fingerprints (SHA-256), for binding an end-to-end secret to this connection. */
 const uint8_t *peer_local_fingerprint(const struct peer *p);
 const uint8_t *peer_remote_fingerprint(const struct peer *p);

@@ -17,8 +17,9 @@
 #include "util.h"
 #include "xfer.h"
 
-/* usrsctp refuses a message larger than the send buffer: every lane must take the largest. */
-_Static_assert(PEER_LANE_BUFFER >= LANES_MAX_FRAME, "a lane's buffer holds a whole frame");
+/* usrsctp refuses a message larger than the send buffer: every lane must take the largest we
+ * send, and a few of them to keep its window busy. */
+_Static_assert(PEER_LANE_BUFFER >= 2 * LANES_SEND_MAX, "a lane's buffer holds two frames");
 
 #define SCOPE "session"
 #define SESSION_LINGER_MS 1000 /* at most, for the last message to be acknowledged */
@@ -399,7 +400,13 @@ int session_writable(const struct session *s, size_t high_water)
 size_t session_max_data(const struct session *s, size_t want)
 {
 	size_t max = s->lanes ? lanes_max_payload(s->lanes) : s->dc ? dc_max_message(s->dc) : 0;
-	return max && max < want ? max : want; /* 0: the peer set no limit */
+	size_t n = max && max < want ? max : want; /* 0: the peer set no limit */
+	/* SCTP sends the rest of a message after its last full chunk in a packet of its own: a
+	 * message of whole chunks fills every packet (0.5-1 % more data). */
+	size_t header = s->lanes ? LANES_HEADER : 0, chunk = peer_chunk_payload(s->peer);
+	if (chunk && n + header > chunk)
+		n = (n + header) / chunk * chunk - header;
+	return n;
 }
 
 void session_set_low_water(struct session *s, size_t bytes)

@@ -25,11 +25,26 @@ static void test_short_or_unknown_path_does_not(void **state)
 	assert_false(lanes_should_engage(-1));
 }
 
+/* rtcpeer's own frames stay at LANES_SEND_MAX whatever the peer would take (its lanes'
+ * buffers are sized for them); frames up to LANES_MAX_FRAME are still accepted from a peer. */
+static void test_sends_small_frames(void **state)
+{
+	static uint8_t buf[LANES_SEND_MAX];
+	struct lanes_callbacks cb = {0};
+	(void)state;
+	struct lanes *l = lanes_new(4, &cb);
+	assert_non_null(l);
+	assert_int_equal(lanes_max_payload(l), 16384);
+	assert_int_equal(lanes_send(l, 1, buf, 16385), -1);
+	lanes_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_long_path_engages),
 		cmocka_unit_test(test_short_or_unknown_path_does_not),
+		cmocka_unit_test(test_sends_small_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

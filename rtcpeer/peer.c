@@ -349,10 +349,12 @@ static void probe_acked(void *arg, size_t datagram)
 }
 
 /* Probe before SCTP starts (pmtu.h), unless --mtu said the size. The wait for the answer is
- * twice the handshake, which took one or two round trips. */
+ * about four round trips: a client's handshake took two or more, a server's one or more, and
+ * a server's probe leaves only about a round trip after its handshake (dtls_probe). */
 static void start_probe_or_sctp(struct peer *p)
 {
-	unsigned wait_ms = (unsigned)((p->timing.dtls - p->timing.ice) / 1000000 * 2);
+	uint64_t handshake_ms = (p->timing.dtls - p->timing.ice) / 1000000;
+	unsigned wait_ms = (unsigned)(handshake_ms * (p->dtls_client ? 2 : 4));
 	if (p->cfg.sctp_mtu || pmtu_start(&p->pmtu, p->ice, p->dtls, wait_ms, probe_done, p) < 0)
 		start_sctp(p);
 }
@@ -722,6 +724,11 @@ const char *peer_selected_pair(const struct peer *p)
 size_t peer_chunk_payload(const struct peer *p)
 {
 	return p->sctp ? sctp_chunk_payload(p->sctp) : 0;
+}
+
+size_t peer_sctp_packet(const struct peer *p)
+{
+	return p->sctp ? sctp_packet_size(p->sctp) : 0;
 }
 
 int peer_relayed(const struct peer *p)

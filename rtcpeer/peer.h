@@ -124,6 +124,8 @@ const char *peer_selected_pair(const struct peer *p);
 int peer_relayed(const struct peer *p);
 /* User data per full SCTP DATA chunk (sctp_chunk_payload), or 0 before SCTP starts. */
 size_t peer_chunk_payload(const struct peer *p);
+/* The largest SCTP packet (pmtu.h), or 0 before SCTP starts. */
+size_t peer_sctp_packet(const struct peer *p);
 /* Both DTLS fingerprints (SHA-256), for binding an end-to-end secret to this connection. */
 const uint8_t *peer_local_fingerprint(const struct peer *p);
 const uint8_t *peer_remote_fingerprint(const struct peer *p);

@@ -567,6 +567,11 @@ size_t sctp_chunk_payload(const struct sctp *s)
 	return (s->mtu - 12 - 16) & ~(size_t)3;
 }
 
+size_t sctp_packet_size(const struct sctp *s)
+{
+	return s->mtu;
+}
+
 uint16_t sctp_streams(const struct sctp *s)
 {
 	return s->streams;

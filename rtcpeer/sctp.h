@@ -74,6 +74,8 @@ uint16_t sctp_streams(const struct sctp *s);
 /* User data in each full DATA chunk: a message is cut into chunks of this size and the rest,
  * which goes in a packet of its own. */
 size_t sctp_chunk_payload(const struct sctp *s);
+/* The largest packet (mtu of sctp_new). */
+size_t sctp_packet_size(const struct sctp *s);
 /* Changes SO_SNDBUF at any time (usrsctp then takes no more until it is below it). */
 int sctp_set_send_buffer(struct sctp *s, size_t bytes);
 /* The smoothed RTT of the primary path in ms (-1: not known). */

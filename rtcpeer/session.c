@@ -151,9 +151,11 @@ void session_summary(struct session *s, const char *head, unsigned files, uint64
 		fprintf(stderr, "%s, %llu bytes in %.2f s (%.1f MB/s), %s%s\n", head,
 			(unsigned long long)bytes, secs, secs > 0 ? (double)bytes / secs / 1e6 : 0.0,
 			session_path(s), lanes);
-	session_event(s, "summary", json_pack("{s:i, s:I, s:f, s:s, s:i}", "files", files, "bytes",
-					      (json_int_t)bytes, "seconds", secs, "path",
-					      session_route(s), "lanes", (int)session_lanes(s)));
+	session_event(s, "summary",
+		      json_pack("{s:i, s:I, s:f, s:s, s:i, s:I}", "files", files, "bytes",
+				(json_int_t)bytes, "seconds", secs, "path", session_route(s), "lanes",
+				(int)session_lanes(s), "sctp_packet",
+				(json_int_t)(s->peer ? peer_sctp_packet(s->peer) : 0)));
 }
 
 void session_mark_data(struct session *s)

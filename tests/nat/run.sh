@@ -372,10 +372,12 @@ transfer() {
 	XFER_S=$(elapsed "$t")
 }
 
-# Checks of a transfer that must succeed. expect_ok PATH LOCAL_TYPES REMOTE_TYPES (types as a
-# regex, e.g. 'srflx|prflx'; '' = any) for both sides' `connected` events.
+# Checks of a transfer that must succeed. expect_ok PATH LOCAL_TYPES REMOTE_TYPES PACKET (types
+# as a regex, e.g. 'srflx|prflx'; '' = any) for both sides' `connected` events; PACKET is the
+# SCTP packet size both summaries must report: 1435 (IPv4) or 1415 (IPv6) where the path MTU
+# probe has a direct UDP pair through the 1500-byte links here, 1184 where it must not probe.
 expect_ok() {
-	local path=$1 ltypes=$2 rtypes=$3 side got l r pair
+	local path=$1 ltypes=$2 rtypes=$3 packet=$4 side got l r pair sp
 	[ "$SEND_RC" = 0 ] || FAILS+=("rtcpeer send exited $SEND_RC (expected 0)")
 	[ "$RECV_RC" = 0 ] || FAILS+=("rtcpeer recv exited $RECV_RC (expected 0)")
 	if [ -f "$CD/out/$FILE_NAME" ]; then
@@ -397,6 +399,8 @@ expect_ok() {
 		if [ -n "$rtypes" ] && ! [[ "$r" =~ ^($rtypes)$ ]]; then
 			FAILS+=("$side: remote candidate type '$r' (expected $rtypes)")
 		fi
+		sp=$(jget "$CD/$side.err" summary sctp_packet)
+		[ "$sp" = "$packet" ] || FAILS+=("$side: summary.sctp_packet '$sp' (expected $packet)")
 	done
 	INFO+=("transfer: $(jget "$CD/send.err" summary seconds) s by rtcpeer's summary, $XFER_S s wall (both processes)")
 }
@@ -414,7 +418,7 @@ case_1() {
 	make_sites 1 cone open || { FAILS+=("topology setup failed"); return; }
 	start_signald "$SECRET" "turn:$TURN_ADDR:3479" || return
 	transfer 20 45
-	expect_ok direct 'srflx|prflx' 'srflx|prflx'
+	expect_ok direct 'srflx|prflx' 'srflx|prflx' 1435
 	# The public addresses are the routers' WAN addresses (NAT really in the path).
 	local la ra
 	la=$(pair_addr "$CD/send.err" 1) ra=$(pair_addr "$CD/send.err" 2)
@@ -429,7 +433,7 @@ case_2() {
 	make_sites 2 symmetric open || { FAILS+=("topology setup failed"); return; }
 	start_signald "$SECRET" "turn:$TURN_ADDR:3479" || return
 	transfer 20 45
-	expect_ok relayed '' ''
+	expect_ok relayed '' '' 1184
 	turn_rest_allocations_ok
 }
 
@@ -439,7 +443,7 @@ case_3() {
 	start_signald "$SECRET" "turn:$TURN_ADDR:3479,turn:$TURN_ADDR:3479?transport=tcp" || return
 	transfer 20 45
 	# Neither host can send UDP: its own end of the pair can only be its TURN relay.
-	expect_ok relayed relay ''
+	expect_ok relayed relay '' 1184
 	turn_rest_allocations_ok
 	# and both reached coturn over TCP (UDP cannot leave their routers)
 	local w
@@ -493,7 +497,7 @@ case_5() {
 	transfer 20 45 --relay \
 		--turn "turn:$TURN_ADDR:3478" --turn-user "$LT_USER"
 	unset RTCPEER_TURN_PASS
-	expect_ok relayed relay relay
+	expect_ok relayed relay relay 1184
 	# the command line's TURN server (long-term credentials) allocated for both peers
 	local n
 	n=$(grep -c "new, realm=<[^>]*>, username=<$LT_USER>" <(turn_log lt))
@@ -536,7 +540,7 @@ PY
 	[ "$mapped" = "$WAN1" ] || FAILS+=("signald's STUN mapped host a to '$mapped', not NAT1's WAN $WAN1")
 	# rtcpeer with only that STUN server (no TURN): a direct server-reflexive path.
 	transfer 20 45 --stun "stun:$TURN_ADDR:$sport"
-	expect_ok direct 'srflx|prflx' 'srflx|prflx'
+	expect_ok direct 'srflx|prflx' 'srflx|prflx' 1435
 }
 
 # turn_log lt|rest: the coturn instance's log lines written since this case began
@@ -604,7 +608,7 @@ case_7() {
 	fi
 	start_signald "$SECRET" "turn:$TURN_ADDR:3479" || return
 	XFER_ALL_ADDRS=1 transfer 20 45
-	expect_ok direct 'host|prflx' 'host|prflx'
+	expect_ok direct 'host|prflx' 'host|prflx' 1415
 	local pair
 	pair=$(jget "$CD/send.err" connected pair)
 	[[ "$pair" == *"[fd00:1::2]:"*"[fd00:2::2]:"* ]] ||
@@ -629,7 +633,7 @@ case_8() {
 	route_lans || { FAILS+=("routing setup failed"); return; }
 	start_signald "$SECRET" "turn:$TURN_ADDR:3479" || return
 	transfer 20 45 --ice-tcp
-	expect_ok direct 'host|prflx' 'host|prflx'
+	expect_ok direct 'host|prflx' 'host|prflx' 1184
 	local pair
 	pair=$(jget "$CD/send.err" connected pair)
 	# The active side's end shows as prflx: its TCP source port is an ephemeral one.

@@ -45,6 +45,7 @@ struct dtls {
 	size_t direct_len;
 	size_t probe_size;      /* the outstanding path MTU probe's datagram size, or 0 */
 	int probe_pending;      /* probe_size waits for peer_done */
+	int probes_sent;        /* so answers to old ones may come */
 	int peer_done;          /* the peer has finished its handshake too */
 	uint8_t pulled_type;    /* content type of the last datagram GnuTLS read */
 	guint timer;
@@ -240,6 +241,7 @@ static void read_records(struct dtls *d)
 {
 	uint8_t buf[DTLS_RECORD_MAX];
 	for (;;) {
+		unsigned queued = d->qcount;
 		ssize_t n = gnutls_record_recv(d->session, buf, sizeof(buf));
 		if (!d->peer_done && (n > 0 || n == GNUTLS_E_HEARTBEAT_PING_RECEIVED)) {
 			d->peer_done = 1;
@@ -252,6 +254,10 @@ static void read_records(struct dtls *d)
 				return; /* the layer above closed us */
 			continue;
 		}
+		/* A datagram that gave nothing to return (a duplicate, an ignored heartbeat) is
+		 * AGAIN too: read on while that took one from the queue. */
+		if (n == GNUTLS_E_AGAIN && d->qcount > 0 && d->qcount < queued)
+			continue;
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
 			return;
 		if (n == 0) { /* close_notify */
@@ -274,8 +280,8 @@ static void read_records(struct dtls *d)
 		/* GnuTLS keeps only the last probe: the answer to one it replaced has the wrong
 		 * length, which it calls an unexpected packet. A stray heartbeat is no reason to end
 		 * the session (RFC 6347 §4.1.2.7: drop invalid records). */
-		if (d->pulled_type == CONTENT_HEARTBEAT && (n == GNUTLS_E_UNEXPECTED_PACKET ||
-							   n == GNUTLS_E_UNEXPECTED_PACKET_LENGTH)) {
+		if (d->probes_sent && d->pulled_type == CONTENT_HEARTBEAT &&
+		    (n == GNUTLS_E_UNEXPECTED_PACKET || n == GNUTLS_E_UNEXPECTED_PACKET_LENGTH)) {
 			log_debug(SCOPE, "dropped a stale heartbeat");
 			continue;
 		}
@@ -412,6 +418,7 @@ static int send_probe(struct dtls *d)
 	 * then what GnuTLS calls data_size: the payload and the 16 bytes of padding. */
 	int rc = gnutls_heartbeat_ping(d->session, d->probe_size - dtls_overhead(d) - 3, 1, 0);
 	d->probe_pending = 0;
+	d->probes_sent = 1;
 	if (rc < 0 && rc != GNUTLS_E_AGAIN) {
 		log_debug(SCOPE, "probe of %zu bytes not sent: %s", d->probe_size, gnutls_strerror(rc));
 		d->probe_size = 0;
@@ -434,6 +441,12 @@ int dtls_probe(struct dtls *d, size_t size)
 		return 0;
 	}
 	return send_probe(d);
+}
+
+void dtls_probe_cancel(struct dtls *d)
+{
+	d->probe_size = 0;
+	d->probe_pending = 0;
 }
 
 void dtls_close(struct dtls *d)

@@ -57,6 +57,9 @@ int dtls_can_probe(const struct dtls *d);
 /* Bytes a record adds to what it carries (header, nonce, tag), once connected. */
 size_t dtls_overhead(const struct dtls *d);
 int dtls_probe(struct dtls *d, size_t size);
+/* Forgets the outstanding probe: one still waiting to leave never does, an answer is not
+ * reported. */
+void dtls_probe_cancel(struct dtls *d);
 /* Sends close_notify (best effort) and moves to DTLS_CLOSED. */
 void dtls_close(struct dtls *d);
 void dtls_free(struct dtls *d);

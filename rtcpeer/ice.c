@@ -29,7 +29,9 @@ struct ice {
 	int relayed;
 	int loopback;
 	int probe_family;  /* AF_INET/AF_INET6 when the pair may probe the path MTU, else 0 */
-	int saved_pmtudisc; /* the socket's IP(V6)_MTU_DISCOVER before ice_probe_mode(), or -1 */
+	unsigned pair_serial; /* counts selected-pair changes */
+	GSocket *probe_sock; /* in probe mode (ice_probe_mode): the socket, and what to restore */
+	int probe_v6, saved_pmtudisc;
 	int want_relay, have_relay; /* a TURN server was given; it gave us an address */
 	gchar *ufrag, *pwd;
 	char *queued[ICE_MAX_QUEUED_REMOTE];
@@ -166,6 +168,7 @@ static void on_selected_pair(NiceAgent *agent, guint stream, guint component,
 	ice->relayed = local->type == NICE_CANDIDATE_TYPE_RELAYED ||
 		       remote->type == NICE_CANDIDATE_TYPE_RELAYED;
 	ice->loopback = is_loopback(&local->addr) && is_loopback(&remote->addr);
+	ice->pair_serial++;
 	/* Probing means sending datagrams that must not be fragmented: only on a UDP socket of
 	 * our own (host, srflx or prflx), to a peer that is not behind a relay either. */
 	ice->probe_family = local->transport == NICE_CANDIDATE_TRANSPORT_UDP && !ice->relayed &&
@@ -266,7 +269,6 @@ struct ice *ice_new(const struct ice_config *cfg, const struct ice_callbacks *cb
 	if (!ice)
 		return NULL;
 	ice->cb = *cb;
-	ice->saved_pmtudisc = -1;
 	ice->agent = nice_agent_new_full(g_main_context_default(), NICE_COMPATIBILITY_RFC5245,
 					 NICE_AGENT_OPTION_REGULAR_NOMINATION |
 						 NICE_AGENT_OPTION_ICE_TRICKLE);
@@ -413,26 +415,47 @@ size_t ice_probe_max(const struct ice *ice)
 	return ice->probe_family == AF_INET ? 1500 - 20 - 8 : ice->probe_family == AF_INET6 ? 1500 - 40 - 8 : 0;
 }
 
+unsigned ice_pair_serial(const struct ice *ice)
+{
+	return ice->pair_serial;
+}
+
+static int set_pmtudisc(GSocket *sock, int v6, const int *value, int *old)
+{
+	int fd = g_socket_get_fd(sock);
+	int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, name = v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER;
+	socklen_t len = sizeof(*old);
+	if (old && getsockopt(fd, level, name, old, &len) < 0)
+		return -1;
+	return setsockopt(fd, level, name, value, sizeof(*value));
+}
+
+/* The socket is kept, not looked up again: restoring must reach the one that was changed,
+ * whatever pair libnice selects meanwhile. */
 int ice_probe_mode(struct ice *ice, int on)
 {
-	int v6 = ice->probe_family == AF_INET6;
-	int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, name = v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER;
-	int value = on ? (v6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE) : ice->saved_pmtudisc;
-	if (!ice->probe_family || (!on && ice->saved_pmtudisc < 0))
+	if (!on) {
+		if (!ice->probe_sock)
+			return -1;
+		int rc = set_pmtudisc(ice->probe_sock, ice->probe_v6, &ice->saved_pmtudisc, NULL);
+		g_object_unref(ice->probe_sock);
+		ice->probe_sock = NULL;
+		return rc;
+	}
+	if (!ice->probe_family || ice->probe_sock)
 		return -1;
 	GSocket *sock = nice_agent_get_selected_socket(ice->agent, ice->stream, 1);
 	if (!sock)
 		return -1;
-	int fd = g_socket_get_fd(sock), rc = 0;
-	socklen_t len = sizeof(ice->saved_pmtudisc);
-	if (on && getsockopt(fd, level, name, &ice->saved_pmtudisc, &len) < 0)
-		rc = -1;
-	else if (setsockopt(fd, level, name, &value, sizeof(value)) < 0)
-		rc = -1;
-	if (!on || rc < 0)
-		ice->saved_pmtudisc = -1;
-	g_object_unref(sock);
-	return rc;
+	int v6 = ice->probe_family == AF_INET6;
+	int probe = v6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE;
+	if (set_pmtudisc(sock, v6, &probe, &ice->saved_pmtudisc) < 0) {
+		g_object_unref(sock);
+		return -1;
+	}
+	ice->probe_sock = sock;
+	ice->probe_v6 = v6;
+	return 0;
 }
 
 int ice_relayed(const struct ice *ice)
@@ -461,6 +484,8 @@ void ice_free(struct ice *ice)
 {
 	if (!ice)
 		return;
+	if (ice->probe_sock)
+		g_object_unref(ice->probe_sock);
 	if (ice->agent) {
 		g_signal_handlers_disconnect_by_data(ice->agent, ice);
 		nice_agent_attach_recv(ice->agent, ice->stream, 1, g_main_context_default(), NULL,

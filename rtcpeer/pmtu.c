@@ -9,13 +9,26 @@
 
 #define SCOPE "pmtu"
 
-static void finish(struct pmtu *m, size_t datagram)
+static void stop_probe(struct pmtu *m)
 {
 	if (m->timer)
 		g_source_remove(m->timer);
 	m->timer = 0;
+	if (m->probing) {
+		dtls_probe_cancel(m->dtls);
+		ice_probe_mode(m->ice, 0);
+	}
 	m->probing = 0;
-	ice_probe_mode(m->ice, 0);
+}
+
+static void finish(struct pmtu *m, size_t datagram)
+{
+	/* A size proven on one pair says nothing of another (a relay adds headers). */
+	if (datagram && ice_pair_serial(m->ice) != m->pair_serial) {
+		log_debug(SCOPE, "the selected pair changed while probing: keeping the default");
+		datagram = 0;
+	}
+	stop_probe(m);
 	m->done(m->arg, datagram);
 }
 
@@ -48,6 +61,7 @@ int pmtu_start(struct pmtu *m, struct ice *ice, struct dtls *dtls, unsigned wait
 	if (wait_ms > PMTU_MAX_WAIT_MS)
 		wait_ms = PMTU_MAX_WAIT_MS;
 	m->probing = size;
+	m->pair_serial = ice_pair_serial(ice);
 	m->timer = g_timeout_add(wait_ms, on_timeout, m);
 	log_debug(SCOPE, "probing %zu-byte datagrams (waiting %u ms)", size, wait_ms);
 	return 0;
@@ -68,7 +82,7 @@ int pmtu_probing(const struct pmtu *m)
 
 void pmtu_hold(struct pmtu *m, const uint8_t *buf, size_t len)
 {
-	if (m->nheld == PMTU_HELD)
+	if (m->nheld == PMTU_HELD || m->held_bytes + len > PMTU_HELD_BYTES)
 		return;
 	uint8_t *copy = malloc(len);
 	if (!copy)
@@ -77,27 +91,28 @@ void pmtu_hold(struct pmtu *m, const uint8_t *buf, size_t len)
 	m->held[m->nheld].buf = copy;
 	m->held[m->nheld].len = len;
 	m->nheld++;
+	m->held_bytes += len;
 }
 
 void pmtu_replay(struct pmtu *m, pmtu_replay_fn fn, void *arg)
 {
-	/* fn may tear things down, but never this struct: it lives in the peer. */
-	for (size_t i = 0; i < m->nheld; i++) {
-		fn(arg, m->held[i].buf, m->held[i].len);
-		free(m->held[i].buf);
-	}
+	/* Taken out first: fn may end the peer, and pmtu_stop() with it. */
+	size_t n = m->nheld;
+	struct pmtu_held held[PMTU_HELD];
+	memcpy(held, m->held, n * sizeof(held[0]));
 	m->nheld = 0;
+	m->held_bytes = 0;
+	for (size_t i = 0; i < n; i++) {
+		fn(arg, held[i].buf, held[i].len);
+		free(held[i].buf);
+	}
 }
 
 void pmtu_stop(struct pmtu *m)
 {
-	if (m->timer)
-		g_source_remove(m->timer);
-	m->timer = 0;
-	if (m->probing)
-		ice_probe_mode(m->ice, 0);
-	m->probing = 0;
+	stop_probe(m);
 	for (size_t i = 0; i < m->nheld; i++)
 		free(m->held[i].buf);
 	m->nheld = 0;
+	m->held_bytes = 0;
 }

@@ -23,7 +23,10 @@
 struct dtls;
 struct ice;
 
-#define PMTU_HELD           16    /* SCTP packets of the peer held while the probe is out */
+/* SCTP packets of the peer held while the probe is out: the INITs of up to 64 lanes and the
+ * first data behind them, at most PMTU_HELD_BYTES in all. */
+#define PMTU_HELD           128
+#define PMTU_HELD_BYTES     (256 * 1024)
 #define PMTU_MIN_WAIT_MS    100
 #define PMTU_MAX_WAIT_MS    1000
 
@@ -37,12 +40,13 @@ struct pmtu {
 	pmtu_done_fn done;
 	void *arg;
 	size_t probing; /* the probe's datagram size while it is out, else 0 */
+	unsigned pair_serial; /* ice_pair_serial() when the probe left */
 	guint timer;
-	struct {
+	struct pmtu_held {
 		uint8_t *buf;
 		size_t len;
 	} held[PMTU_HELD];
-	size_t nheld;
+	size_t nheld, held_bytes;
 };
 
 /* Sends the probe and waits up to wait_ms (clamped to PMTU_MIN/MAX_WAIT_MS) for the answer;

@@ -405,6 +405,8 @@ static int socket_options(struct sctp *s)
 static struct sctp *create(struct sctp *primary, uint16_t local_port, uint16_t remote_port,
 			   size_t mtu, const struct sctp_callbacks *cb, uint16_t streams, size_t buffer)
 {
+	if (mtu < SCTP_MIN_MTU)
+		return NULL;
 	struct sctp *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;

@@ -45,7 +45,9 @@ struct sctp_callbacks {
 
 struct sctp;
 
-/* mtu: the largest SCTP packet DTLS can carry in one datagram (at least 576). It is fixed
+#define SCTP_MIN_MTU 576 /* RFC 4960 §6.9: room for a DATA chunk and the headers */
+
+/* mtu: the largest SCTP packet DTLS can carry in one datagram (at least SCTP_MIN_MTU). Fixed
  * for the association's life: usrsctp can lower a live association's, never raise it. */
 struct sctp *sctp_new(uint16_t local_port, uint16_t remote_port, size_t mtu,
 		      const struct sctp_callbacks *cb);

@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
-[ ${#CASES[@]} -gt 0 ] || CASES=(1 2 3 4 5 6 7 8)
+[ ${#CASES[@]} -gt 0 ] || CASES=(1 2 3 4 5 6 7 8 9)
 
 skip() {
 	echo "SKIP: $*"
@@ -639,6 +639,23 @@ case_8() {
 	# The active side's end shows as prflx: its TCP source port is an ephemeral one.
 	[[ "$pair" =~ ^tcp\ (host|prflx)\ 10\.0\.1\.2:[0-9]+\ -\>\ (host|prflx)\ 10\.0\.2\.2:[0-9]+$ ]] ||
 		FAILS+=("send: pair \"$pair\" is not tcp 10.0.1.2 -> 10.0.2.2")
+}
+
+# Host a's router has a 1400-byte WAN link (a tunnel, say): the path MTU probe of either side
+# gets no answer within its wait, both keep the default packet size, and the transfer works.
+case_9() {
+	DESC="cone NAT, a 1400-byte link on one side: MTU probes go unanswered, 1184-byte packets"
+	make_sites 9 cone open || { FAILS+=("topology setup failed"); return; }
+	ip -n "${P}c9-nat1" link set wan mtu 1400 && ip -n "$PUB" link set c9w1 mtu 1400 ||
+		{ FAILS+=("cannot set the 1400-byte link"); return; }
+	start_signald "$SECRET" "turn:$TURN_ADDR:3479" || return
+	transfer 20 45
+	expect_ok direct 'srflx|prflx' 'srflx|prflx' 1184
+	local side ms
+	for side in send recv; do
+		ms=$(jget "$CD/$side.err" timing sctp)
+		INFO+=("$side: SCTP up ${ms%.*} ms after start (timing.sctp)")
+	done
 }
 
 # ------------------------------------------------------------------ main

@@ -270,6 +270,7 @@ static void probes_find_path_mtu(void **state)
 	assert_int_equal(dtls_overhead(a.dtls), 37); /* AES-128-GCM */
 	/* b, the server, holds its probe until a record from a shows a's handshake is over. */
 	assert_int_equal(dtls_probe(b.dtls, 1250), 0);
+	assert_true(b.largest_sent < 1250);
 
 	a.drop_above = 1400; /* the path */
 	a.largest_sent = 0;

@@ -337,6 +337,7 @@ static void probe_done(void *arg, size_t datagram)
 	struct peer *p = arg;
 	if (p->state == PEER_FAILED || p->state == PEER_CLOSED || p->closing)
 		return;
+	p->timing.probed = util_now_ns();
 	if (datagram > dtls_overhead(p->dtls) + PEER_SCTP_MTU)
 		p->path_mtu = datagram - dtls_overhead(p->dtls);
 	start_sctp(p);

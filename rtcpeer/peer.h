@@ -111,7 +111,7 @@ void peer_free(struct peer *p);
 
 /* Monotonic times (util_now_ns) each layer came up, 0 if it has not. */
 struct peer_timing {
-	uint64_t created, gathered, ice, dtls, sctp;
+	uint64_t created, gathered, ice, dtls, probed, sctp; /* probed: 0 when no MTU probe ran */
 };
 void peer_get_timing(const struct peer *p, struct peer_timing *t);
 /* The selected pair's candidate types, e.g. "srflx" (remote = 0: ours). */

@@ -178,10 +178,12 @@ static void report_timing(struct session *s)
 	double v[] = {ms_since(s, s->t_signaling), ms_since(s, s->t_joined),
 		      ms_since(s, pt.created),     ms_since(s, pt.gathered),
 		      ms_since(s, pt.ice),         ms_since(s, pt.dtls),
-		      ms_since(s, pt.sctp),        ms_since(s, s->t_auth),
-		      ms_since(s, s->t_first_byte)};
-	static const char *const names[] = {"signaling", "joined", "peer", "gathered", "ice",
-					    "dtls", "sctp", "authenticated", "first_byte"};
+		      ms_since(s, pt.probed),      ms_since(s, pt.sctp),
+		      ms_since(s, s->t_auth),      ms_since(s, s->t_first_byte)};
+	static const char *const names[] = {"signaling", "joined",    "peer",
+					    "gathered",  "ice",       "dtls",
+					    "mtu_probe", "sctp",      "authenticated",
+					    "first_byte"};
 	json_t *o = json_object();
 	for (size_t i = 0; o && i < sizeof(v) / sizeof(v[0]); i++)
 		if (v[i] >= 0)

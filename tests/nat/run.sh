@@ -405,6 +405,20 @@ expect_ok() {
 	INFO+=("transfer: $(jget "$CD/send.err" summary seconds) s by rtcpeer's summary, $XFER_S s wall (both processes)")
 }
 
+# expect_probe yes|no: whether both sides' timing event shows a path MTU probe (one runs on
+# direct UDP pairs between two rtcpeers, never on relayed or TCP pairs).
+expect_probe() {
+	local side ms
+	for side in send recv; do
+		ms=$(jget "$CD/$side.err" timing mtu_probe)
+		if [ "$1" = yes ] && [ -z "$ms" ]; then
+			FAILS+=("$side: no mtu_probe in the timing event (a probe should have run)")
+		elif [ "$1" = no ] && [ -n "$ms" ]; then
+			FAILS+=("$side: mtu_probe $ms in the timing event (no probe should run)")
+		fi
+	done
+}
+
 # ------------------------------------------------------------------ cases
 
 # the address in "udp srflx 198.51.100.21:5000 -> srflx ..." : local (1) or remote (2)
@@ -419,6 +433,7 @@ case_1() {
 	start_signald "$SECRET" "turn:$TURN_ADDR:3479" || return
 	transfer 20 45
 	expect_ok direct 'srflx|prflx' 'srflx|prflx' 1435
+	expect_probe yes
 	# The public addresses are the routers' WAN addresses (NAT really in the path).
 	local la ra
 	la=$(pair_addr "$CD/send.err" 1) ra=$(pair_addr "$CD/send.err" 2)
@@ -434,6 +449,7 @@ case_2() {
 	start_signald "$SECRET" "turn:$TURN_ADDR:3479" || return
 	transfer 20 45
 	expect_ok relayed '' '' 1184
+	expect_probe no
 	turn_rest_allocations_ok
 }
 
@@ -651,10 +667,10 @@ case_9() {
 	start_signald "$SECRET" "turn:$TURN_ADDR:3479" || return
 	transfer 20 45
 	expect_ok direct 'srflx|prflx' 'srflx|prflx' 1184
-	local side ms
+	expect_probe yes
+	local side
 	for side in send recv; do
-		ms=$(jget "$CD/$side.err" timing sctp)
-		INFO+=("$side: SCTP up ${ms%.*} ms after start (timing.sctp)")
+		INFO+=("$side: probe given up at $(jget "$CD/$side.err" timing mtu_probe) ms, SCTP up at $(jget "$CD/$side.err" timing sctp) ms")
 	done
 }
 

@@ -403,7 +403,7 @@ for loss in $LOSSES; do
 	for run in $(seq 1 "$RUNS"); do
 		xfer "$size" "l$loss-$run" || FAILED=1
 		if [ "$XFER_COMPLETE" = true ]; then
-			log "rtcpeer $size (run $run): $XFER_MBIT Mbit/s, $(grep -m1 -oE '"lanes":[0-9]+' "$LOGD/recv-l$loss-$run.err" | cut -d: -f2) lanes, sha256 $([ "$XFER_SHA" = true ] && echo ok || echo MISMATCH)"
+			log "rtcpeer $size (run $run): $XFER_MBIT Mbit/s, $(grep -m1 -oE '"lanes":[0-9]+' "$LOGD/recv-l$loss-$run.err" | cut -d: -f2) lanes, $(grep -m1 -oE '"sctp_packet":[0-9]+' "$LOGD/send-l$loss-$run.err" | cut -d: -f2)-byte SCTP packets, sha256 $([ "$XFER_SHA" = true ] && echo ok || echo MISMATCH)"
 			rates+=("$XFER_MBIT")
 		else
 			log "rtcpeer $size (run $run): INCOMPLETE; $XFER_NOTE"

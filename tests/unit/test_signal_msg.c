@@ -1192,6 +1192,28 @@ static void t_build_relay_candidate(void **state)
 	sig_msg_clear(&m);
 }
 
+/* The relay shares the parsed values: it must outlive the message it came from. Without a
+ * parse tree (a message made by hand), the fields' text is used. */
+static void t_build_relay_owns_its_values(void **state)
+{
+	(void)state;
+	struct sig_msg m;
+	parse_ok(CLIENT, "{\"type\":\"candidate\",\"to\":\"x\",\"candidate\":\"c\u00e9\",\"mid\":\"0\"}",
+		 &m);
+	json_t *relay = sig_build_relay(&m, "abc");
+	sig_msg_clear(&m);
+	expect_wire(relay, "{\"type\":\"candidate\",\"from\":\"abc\",\"candidate\":\"c\u00e9\","
+			   "\"mid\":\"0\"}");
+
+	memset(&m, 0, sizeof(m));
+	m.type = SIG_T_CANDIDATE;
+	m.candidate = "candidate:1 1 udp 1 192.0.2.1 5 typ host";
+	m.mline = 1;
+	expect_wire(sig_build_relay(&m, "abc"),
+		    "{\"type\":\"candidate\",\"from\":\"abc\",\"candidate\":\"candidate:1 1 udp 1 "
+		    "192.0.2.1 5 typ host\",\"mline\":1}");
+}
+
 static void t_build_relay_publish(void **state)
 {
 	(void)state;
@@ -1634,6 +1656,7 @@ int main(void)
 		cmocka_unit_test(t_server_errors),
 		cmocka_unit_test(t_build_relay_offer_answer),
 		cmocka_unit_test(t_build_relay_candidate),
+		cmocka_unit_test(t_build_relay_owns_its_values),
 		cmocka_unit_test(t_build_relay_publish),
 		cmocka_unit_test(t_build_relay_refuses_other_types),
 		cmocka_unit_test(t_build_joined),

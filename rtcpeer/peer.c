@@ -349,7 +349,7 @@ static void probe_acked(void *arg, size_t datagram)
 	pmtu_acked(&((struct peer *)arg)->pmtu, datagram);
 }
 
-/* Probe before SCTP starts (pmtu.h), unless --mtu said the size. The wait for the answer is
+/* Probe before SCTP starts (pmtu.h), unless --mtu said the size. The wait, for two tries, is
  * about four round trips: a client's handshake took two or more, a server's one or more, and
  * a server's probe leaves only about a round trip after its handshake (dtls_probe). */
 static void start_probe_or_sctp(struct peer *p)

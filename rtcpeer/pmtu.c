@@ -35,8 +35,15 @@ static void finish(struct pmtu *m, size_t datagram)
 static gboolean on_timeout(gpointer arg)
 {
 	struct pmtu *m = arg;
+	/* The new probe replaces the first (dtls_probe): a late answer to that one is dropped,
+	 * which is why the first gets half the wait, a round trip or more, to itself. */
+	if (m->tries < PMTU_TRIES && dtls_probe(m->dtls, m->probing) == 0) {
+		m->tries++;
+		return G_SOURCE_CONTINUE;
+	}
 	m->timer = 0;
-	log_debug(SCOPE, "no answer to the %zu-byte probe: keeping the default", m->probing);
+	log_debug(SCOPE, "no answer to %u probes of %zu bytes: keeping the default", m->tries,
+		  m->probing);
 	finish(m, 0);
 	return G_SOURCE_REMOVE;
 }
@@ -62,7 +69,8 @@ int pmtu_start(struct pmtu *m, struct ice *ice, struct dtls *dtls, unsigned wait
 		wait_ms = PMTU_MAX_WAIT_MS;
 	m->probing = size;
 	m->pair_serial = ice_pair_serial(ice);
-	m->timer = g_timeout_add(wait_ms, on_timeout, m);
+	m->tries = 1;
+	m->timer = g_timeout_add(wait_ms / PMTU_TRIES, on_timeout, m);
 	log_debug(SCOPE, "probing %zu-byte datagrams (waiting %u ms)", size, wait_ms);
 	return 0;
 }

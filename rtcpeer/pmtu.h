@@ -4,9 +4,11 @@
  * usrsctp fixes an association's packet size when the association begins and has no path MTU
  * discovery of its own, so the probing happens once, between DTLS and SCTP: one DTLS
  * heartbeat request (dtls_probe) padded to the largest datagram the selected pair may carry
- * (ice_probe_max), sent without fragmentation (ice_probe_mode). An answer within the timeout
- * proves the size; silence (a smaller path, a lost probe) leaves the default. Meanwhile the
- * peer's first SCTP packets, which may already be coming, are held and replayed.
+ * (ice_probe_max), sent without fragmentation (ice_probe_mode), and sent again halfway
+ * through the wait if no answer came, so that one random loss does not cost the session its
+ * larger packets (RFC 8899 §5.1.2 tries a size more than once). An answer within the wait
+ * proves the size; silence (a smaller path) leaves the default. Meanwhile the peer's first
+ * SCTP packets, which may already be coming, are held and replayed.
  *
  * Only two rtcpeers probe: browsers do not negotiate heartbeats. A path that shrinks later is
  * left to the kernel: after probing the socket is back to its normal setting, which
@@ -29,6 +31,7 @@ struct ice;
 #define PMTU_HELD_BYTES     (256 * 1024)
 #define PMTU_MIN_WAIT_MS    100
 #define PMTU_MAX_WAIT_MS    1000
+#define PMTU_TRIES          2     /* evenly spread over the wait */
 
 /* datagram: the probed size the path carries, or 0 when the probe got no answer. */
 typedef void (*pmtu_done_fn)(void *arg, size_t datagram);
@@ -41,6 +44,7 @@ struct pmtu {
 	void *arg;
 	size_t probing; /* the probe's datagram size while it is out, else 0 */
 	unsigned pair_serial; /* ice_pair_serial() when the probe left */
+	unsigned tries;
 	guint timer;
 	struct pmtu_held {
 		uint8_t *buf;

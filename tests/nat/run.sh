@@ -2,7 +2,7 @@
 # tests/nat/run.sh - rtcpeer across two NAT routers, with signald and coturn on a "public"
 # network, all in network namespaces of this run (see tests/nat/README.md).
 #
-#   run.sh [--signald PATH] [--rtcpeer PATH] [CASE...]      CASE: 1 to 8 (default: all)
+#   run.sh [--signald PATH] [--rtcpeer PATH] [CASE...]      CASE: 1 to 9 (default: all)
 #
 # Needs root, `ip netns`, iptables and coturn's turnserver (scripts/nat-deps.sh); without them it
 # prints why and exits 77 (ctest's skip code). Prints PASS/FAIL per case and a last line
@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
 	--signald) SIGNALD=$2; shift 2 ;;
 	--rtcpeer) RTCPEER=$2; shift 2 ;;
 	-h | --help) sed -n '2,14p' "$0"; exit 0 ;;
-	[1-8]) CASES+=("$1"); shift ;;
+	[1-9]) CASES+=("$1"); shift ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done

@@ -277,9 +277,10 @@ static void read_records(struct dtls *d)
 				return;
 			continue;
 		}
-		/* GnuTLS keeps only the last probe: the answer to one it replaced has the wrong
-		 * length, which it calls an unexpected packet. A stray heartbeat is no reason to end
-		 * the session (RFC 6347 §4.1.2.7: drop invalid records). */
+		/* GnuTLS keeps only the last probe. The answer to one it replaced is ignored (AGAIN,
+		 * above) when it has the same length, and called an unexpected packet when not. A
+		 * stray heartbeat is no reason to end the session (RFC 6347 §4.1.2.7: drop invalid
+		 * records). */
 		if (d->probes_sent && d->pulled_type == CONTENT_HEARTBEAT &&
 		    (n == GNUTLS_E_UNEXPECTED_PACKET || n == GNUTLS_E_UNEXPECTED_PACKET_LENGTH)) {
 			log_debug(SCOPE, "dropped a stale heartbeat");

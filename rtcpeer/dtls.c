@@ -44,9 +44,7 @@ struct dtls {
 	const uint8_t *direct;  /* the datagram being read without a copy, or NULL */
 	size_t direct_len;
 	size_t probe_size;      /* the outstanding path MTU probe's datagram size, or 0 */
-	int probe_pending;      /* probe_size waits for peer_done */
 	int probes_sent;        /* so answers to old ones may come */
-	int peer_done;          /* the peer has finished its handshake too */
 	uint8_t pulled_type;    /* content type of the last datagram GnuTLS read */
 	guint timer;
 	char error[160];
@@ -215,7 +213,6 @@ static void drive_handshake(struct dtls *d)
 	}
 	/* RFC 8261 §5: DTLS must carry SCTP packets larger than the handshake MTU. */
 	gnutls_dtls_set_mtu(d->session, DTLS_RECORD_MAX + 1);
-	d->peer_done = d->is_client; /* the server's Finished came last */
 	char *desc = gnutls_session_get_desc(d->session);
 	log_debug(SCOPE, "handshake done as %s: %s", d->is_client ? "client" : "server",
 		  desc ? desc : "?");
@@ -235,19 +232,12 @@ static gboolean on_timer(gpointer arg)
 
 /* ---------------------------------------------------------------- records */
 
-static int send_probe(struct dtls *d);
-
 static void read_records(struct dtls *d)
 {
 	uint8_t buf[DTLS_RECORD_MAX];
 	for (;;) {
 		unsigned queued = d->qcount;
 		ssize_t n = gnutls_record_recv(d->session, buf, sizeof(buf));
-		if (!d->peer_done && (n > 0 || n == GNUTLS_E_HEARTBEAT_PING_RECEIVED)) {
-			d->peer_done = 1;
-			if (d->probe_pending)
-				send_probe(d); /* if it cannot go, the caller's wait ends unanswered */
-		}
 		if (n > 0) {
 			d->cb.recv(d->cb.arg, buf, (size_t)n);
 			if (d->state != DTLS_CONNECTED)
@@ -306,6 +296,11 @@ void dtls_input(struct dtls *d, const uint8_t *buf, size_t len)
 		return;
 	/* RFC 7983 §7: DTLS records start with a byte in 20..63; anything else is not ours. */
 	if (len == 0 || buf[0] < 20 || buf[0] > 63)
+		return;
+	/* A probe from a peer whose handshake is over can overtake the last flight of ours, when
+	 * that is lost; GnuTLS would fail the handshake on it. Unanswered, it is just a lost
+	 * probe (dtls_probe). */
+	if (buf[0] == CONTENT_HEARTBEAT && d->state != DTLS_CONNECTED)
 		return;
 	if (d->state == DTLS_CONNECTED && d->qcount == 0) {
 		/* The steady state: hand the datagram to GnuTLS where it lies. */
@@ -413,41 +408,27 @@ size_t dtls_overhead(const struct dtls *d)
 	return gnutls_record_overhead_size(d->session);
 }
 
-static int send_probe(struct dtls *d)
+int dtls_probe(struct dtls *d, size_t size)
 {
 	/* The datagram is the record's overhead, then the heartbeat's type (1) and length (2),
 	 * then what GnuTLS calls data_size: the payload and the 16 bytes of padding. */
-	int rc = gnutls_heartbeat_ping(d->session, d->probe_size - dtls_overhead(d) - 3, 1, 0);
-	d->probe_pending = 0;
-	d->probes_sent = 1;
-	if (rc < 0 && rc != GNUTLS_E_AGAIN) {
-		log_debug(SCOPE, "probe of %zu bytes not sent: %s", d->probe_size, gnutls_strerror(rc));
-		d->probe_size = 0;
-		return -1;
-	}
-	return 0;
-}
-
-int dtls_probe(struct dtls *d, size_t size)
-{
 	size_t overhead = dtls_overhead(d) + 3;
 	if (!dtls_can_probe(d) || size < overhead + 16 || size - overhead > DTLS_RECORD_MAX - 3)
 		return -1;
-	d->probe_size = size;
-	/* A server is done when the client's Finished arrives, but the client is not until ours
-	 * does: a heartbeat that overtakes a lost Finished is fatal to its handshake. So a server
-	 * probes only once a record from the client shows it is done (read_records). */
-	if (!d->peer_done) {
-		d->probe_pending = 1;
-		return 0;
+	int rc = gnutls_heartbeat_ping(d->session, size - overhead, 1, 0);
+	d->probes_sent = 1;
+	if (rc < 0 && rc != GNUTLS_E_AGAIN) {
+		log_debug(SCOPE, "probe of %zu bytes not sent: %s", size, gnutls_strerror(rc));
+		d->probe_size = 0;
+		return -1;
 	}
-	return send_probe(d);
+	d->probe_size = size;
+	return 0;
 }
 
 void dtls_probe_cancel(struct dtls *d)
 {
 	d->probe_size = 0;
-	d->probe_pending = 0;
 }
 
 void dtls_close(struct dtls *d)

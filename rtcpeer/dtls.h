@@ -51,14 +51,13 @@ int dtls_send(struct dtls *d, const uint8_t *buf, size_t len);
  * so only two rtcpeers probe. dtls_can_probe() is whether the peer agreed to answer.
  * dtls_probe() sends one heartbeat request padded so that its datagram is exactly size bytes;
  * only the last probe is outstanding (a later one replaces it) and nothing is retransmitted:
- * a lost probe is the answer "too big", which is the caller's to decide. A DTLS server's
- * probe leaves only after a record from the client shows its handshake is over. */
+ * a lost probe is the answer "too big", which is the caller's to decide. Probes that arrive
+ * before our handshake is over are dropped. */
 int dtls_can_probe(const struct dtls *d);
 /* Bytes a record adds to what it carries (header, nonce, tag), once connected. */
 size_t dtls_overhead(const struct dtls *d);
 int dtls_probe(struct dtls *d, size_t size);
-/* Forgets the outstanding probe: one still waiting to leave never does, an answer is not
- * reported. */
+/* Forgets the outstanding probe: an answer to it is not reported. */
 void dtls_probe_cancel(struct dtls *d);
 /* Sends close_notify (best effort) and moves to DTLS_CLOSED. */
 void dtls_close(struct dtls *d);

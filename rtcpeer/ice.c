@@ -1,7 +1,11 @@
 #include "ice.h"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netdb.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +33,7 @@ struct ice {
 	int relayed;
 	int loopback;
 	int probe_family;  /* AF_INET/AF_INET6 when the pair may probe the path MTU, else 0 */
+	unsigned link_mtu; /* MTU of the interface under the selected pair (0: unknown) */
 	unsigned pair_serial; /* counts selected-pair changes */
 	GSocket *probe_sock; /* in probe mode (ice_probe_mode): the socket, and what to restore */
 	int probe_v6, saved_pmtudisc;
@@ -150,6 +155,41 @@ static void format_endpoint(const NiceAddress *a, char *out, size_t outlen)
 		 nice_address_get_port(a));
 }
 
+static int same_ip(const struct sockaddr *a, const NiceAddress *b)
+{
+	if (a->sa_family != b->s.addr.sa_family)
+		return 0;
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr ==
+		       b->s.ip4.sin_addr.s_addr;
+	return a->sa_family == AF_INET6 &&
+	       memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
+		      &b->s.ip6.sin6_addr, sizeof(struct in6_addr)) == 0;
+}
+
+/* The MTU of the interface that has this address, or 0. */
+static unsigned interface_mtu(const NiceAddress *addr)
+{
+	struct ifaddrs *list, *i;
+	unsigned mtu = 0;
+	if (getifaddrs(&list) < 0)
+		return 0;
+	for (i = list; i; i = i->ifa_next)
+		if (i->ifa_addr && same_ip(i->ifa_addr, addr))
+			break;
+	int fd = i ? socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0) : -1;
+	if (fd >= 0) {
+		struct ifreq req;
+		memset(&req, 0, sizeof(req));
+		snprintf(req.ifr_name, sizeof(req.ifr_name), "%s", i->ifa_name);
+		if (ioctl(fd, SIOCGIFMTU, &req) == 0 && req.ifr_mtu > 0)
+			mtu = (unsigned)req.ifr_mtu;
+		close(fd);
+	}
+	freeifaddrs(list);
+	return mtu;
+}
+
 static void on_selected_pair(NiceAgent *agent, guint stream, guint component,
 			     NiceCandidate *local, NiceCandidate *remote, gpointer arg)
 {
@@ -175,7 +215,13 @@ static void on_selected_pair(NiceAgent *agent, guint stream, guint component,
 					    !ice->loopback
 				    ? local->addr.s.addr.sa_family
 				    : 0;
-	log_debug(SCOPE, "selected %s", ice->pair);
+	/* A server-reflexive or peer-reflexive candidate's own address is the NAT's; its base is
+	 * the address of our interface. */
+	ice->link_mtu = ice->probe_family ? interface_mtu(nice_address_is_valid(&local->base_addr)
+								  ? &local->base_addr
+								  : &local->addr)
+					  : 0;
+	log_debug(SCOPE, "selected %s (interface MTU %u)", ice->pair, ice->link_mtu);
 }
 
 static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *buf,
@@ -410,9 +456,11 @@ int ice_loopback(const struct ice *ice)
 
 size_t ice_probe_max(const struct ice *ice)
 {
-	/* Ethernet's 1500 less the IP and UDP headers: larger paths are rare, smaller ones
-	 * (tunnels, PPPoE) fail the probe and keep the default. */
-	return ice->probe_family == AF_INET ? 1500 - 20 - 8 : ice->probe_family == AF_INET6 ? 1500 - 40 - 8 : 0;
+	/* Ethernet's 1500, or less when our own interface is smaller (a VPN's, say): beyond
+	 * 1500 few paths go, and a larger probe that fails would leave only the default. */
+	size_t mtu = ice->link_mtu && ice->link_mtu < 1500 ? ice->link_mtu : 1500;
+	size_t headers = ice->probe_family == AF_INET ? 20 + 8 : 40 + 8;
+	return ice->probe_family && mtu > headers ? mtu - headers : 0;
 }
 
 unsigned ice_pair_serial(const struct ice *ice)

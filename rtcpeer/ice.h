@@ -77,11 +77,12 @@ int ice_relayed(const struct ice *ice);
 /* Whether both ends of the selected pair are loopback addresses (the path never leaves this
  * host, so its MTU is the loopback interface's). */
 int ice_loopback(const struct ice *ice);
-/* Path MTU probing (peer.c): the largest datagram worth probing on the selected pair, or 0
- * when it must not be probed (TCP, relayed, loopback). ice_probe_mode(ice, 1) makes the
- * pair's socket send without fragmenting and regardless of the kernel's cached path MTU
- * (IP_PMTUDISC_PROBE), so a probe that arrives proves the size; 0 restores that socket's
- * setting. ice_pair_serial() changes whenever libnice selects another pair. */
+/* Path MTU probing (peer.c): the largest datagram worth probing on the selected pair (for a
+ * 1500-byte path, or our interface's MTU if smaller), or 0 when it must not be probed (TCP,
+ * relayed, loopback). ice_probe_mode(ice, 1) makes the pair's socket send without
+ * fragmenting and regardless of the kernel's cached path MTU (IP_PMTUDISC_PROBE), so a probe
+ * that arrives proves the size; 0 restores that socket's setting. ice_pair_serial() changes
+ * whenever libnice selects another pair. */
 size_t ice_probe_max(const struct ice *ice);
 int ice_probe_mode(struct ice *ice, int on);
 unsigned ice_pair_serial(const struct ice *ice);

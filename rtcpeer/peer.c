@@ -225,7 +225,8 @@ void peer_engage_lanes(struct peer *p)
 
 int peer_srtt_ms(const struct peer *p)
 {
-	return p->sctp ? sctp_srtt_ms(p->sctp) : -1;
+	int srtt = p->sctp ? sctp_srtt_ms(p->sctp) : -1, probe = pmtu_rtt_ms(&p->pmtu);
+	return probe >= 0 && (srtt < 0 || probe < srtt) ? probe : srtt;
 }
 
 void peer_pause_lane(struct peer *p, unsigned lane, int paused)

@@ -100,7 +100,8 @@ unsigned peer_lanes(const struct peer *p);
 struct dc *peer_lane_channel(struct peer *p, unsigned lane, const struct dc_callbacks *cb);
 /* Lanes are about to carry data: the primary gives up the larger buffer it had alone. */
 void peer_engage_lanes(struct peer *p);
-/* The primary association's smoothed RTT in ms, -1 before it has one. */
+/* The path's round trip in ms, -1 before there is a sample: the primary association's
+ * smoothed RTT, or the MTU probe's round trip when that is shorter (pmtu_rtt_ms). */
 int peer_srtt_ms(const struct peer *p);
 /* Stop/resume taking messages on one association (0: the primary). */
 void peer_pause_lane(struct peer *p, unsigned lane, int paused);

@@ -39,6 +39,7 @@ static gboolean on_timeout(gpointer arg)
 	 * which is why the first gets half the wait, a round trip or more, to itself. */
 	if (m->tries < PMTU_TRIES && dtls_probe(m->dtls, m->probing) == 0) {
 		m->tries++;
+		m->sent_us = g_get_monotonic_time();
 		return G_SOURCE_CONTINUE;
 	}
 	m->timer = 0;
@@ -53,6 +54,7 @@ int pmtu_start(struct pmtu *m, struct ice *ice, struct dtls *dtls, unsigned wait
 {
 	size_t size = ice_probe_max(ice);
 	memset(m, 0, sizeof(*m));
+	m->rtt_ms = -1;
 	m->ice = ice;
 	m->dtls = dtls;
 	m->done = done;
@@ -68,6 +70,7 @@ int pmtu_start(struct pmtu *m, struct ice *ice, struct dtls *dtls, unsigned wait
 	if (wait_ms > PMTU_MAX_WAIT_MS)
 		wait_ms = PMTU_MAX_WAIT_MS;
 	m->probing = size;
+	m->sent_us = g_get_monotonic_time();
 	m->pair_serial = ice_pair_serial(ice);
 	m->tries = 1;
 	m->timer = g_timeout_add(wait_ms / PMTU_TRIES, on_timeout, m);
@@ -79,13 +82,20 @@ void pmtu_acked(struct pmtu *m, size_t datagram)
 {
 	if (!m->probing || datagram != m->probing)
 		return;
-	log_debug(SCOPE, "the path carries %zu-byte datagrams", datagram);
+	m->rtt_ms = (int)((g_get_monotonic_time() - m->sent_us) / 1000);
+	log_debug(SCOPE, "the path carries %zu-byte datagrams (answered in %d ms)", datagram,
+		  m->rtt_ms);
 	finish(m, datagram);
 }
 
 int pmtu_probing(const struct pmtu *m)
 {
 	return m->probing != 0;
+}
+
+int pmtu_rtt_ms(const struct pmtu *m)
+{
+	return m->ice ? m->rtt_ms : -1; /* never started: all zero */
 }
 
 void pmtu_hold(struct pmtu *m, const uint8_t *buf, size_t len)

@@ -4,14 +4,16 @@
  * usrsctp fixes an association's packet size when the association begins and has no path MTU
  * discovery of its own, so the probing happens once, between DTLS and SCTP: one DTLS
  * heartbeat request (dtls_probe) padded to the largest datagram the selected pair may carry
- * (ice_probe_max), sent without fragmentation (ice_probe_mode), and sent again halfway
- * through the wait if no answer came, so that one random loss does not cost the session its
- * larger packets (RFC 8899 §5.1.2 tries a size more than once). An answer within the wait
- * proves the size; silence (a smaller path) leaves the default. Meanwhile the peer's first
- * SCTP packets, which may already be coming, are held and replayed.
+ * (ice_probe_max: for 1500 bytes, or our interface's MTU if smaller), sent without
+ * fragmentation (ice_probe_mode), and sent again halfway through the wait if no answer came,
+ * so that one random loss does not cost the session its larger packets (RFC 8899 §5.1.2 tries
+ * a size more than once). An answer within the wait proves the size; silence (a smaller
+ * path) leaves the default. Meanwhile the peer's first SCTP packets, which may already be
+ * coming, are held and replayed.
  *
- * Only two rtcpeers probe: browsers do not negotiate heartbeats. A path that shrinks later is
- * left to the kernel: after probing the socket is back to its normal setting, which
+ * Only two rtcpeers probe: browsers do not negotiate heartbeats. The answered probe's round
+ * trip is also a clean RTT sample for the lanes decision (pmtu_rtt_ms). A path that shrinks
+ * later is left to the kernel: after probing the socket is back to its normal setting, which
  * fragments rather than drops once an ICMP "too big" has lowered the route's MTU.
  */
 #ifndef RTCPEER_PMTU_H
@@ -45,6 +47,8 @@ struct pmtu {
 	size_t probing; /* the probe's datagram size while it is out, else 0 */
 	unsigned pair_serial; /* ice_pair_serial() when the probe left */
 	unsigned tries;
+	gint64 sent_us;  /* when the last probe left */
+	int rtt_ms;      /* probe to answer, once answered; else -1 */
 	guint timer;
 	struct pmtu_held {
 		uint8_t *buf;
@@ -62,6 +66,9 @@ int pmtu_start(struct pmtu *m, struct ice *ice, struct dtls *dtls, unsigned wait
 void pmtu_acked(struct pmtu *m, size_t datagram);
 /* Whether the probe is still out (SCTP packets should be held). */
 int pmtu_probing(const struct pmtu *m);
+/* The round trip of the answered probe in ms, or -1. A clean sample of the path: SCTP's own
+ * first one may include time the peer held our INIT while it probed. */
+int pmtu_rtt_ms(const struct pmtu *m);
 /* Keeps a copy of a decrypted record for pmtu_replay (the excess is dropped, as the network
  * might: SCTP retransmits). */
 void pmtu_hold(struct pmtu *m, const uint8_t *buf, size_t len);

@@ -2,7 +2,7 @@
 # tests/nat/run.sh - rtcpeer across two NAT routers, with signald and coturn on a "public"
 # network, all in network namespaces of this run (see tests/nat/README.md).
 #
-#   run.sh [--signald PATH] [--rtcpeer PATH] [CASE...]      CASE: 1 to 9 (default: all)
+#   run.sh [--signald PATH] [--rtcpeer PATH] [CASE...]      CASE: 1 to 10 (default: all)
 #
 # Needs root, `ip netns`, iptables and coturn's turnserver (scripts/nat-deps.sh); without them it
 # prints why and exits 77 (ctest's skip code). Prints PASS/FAIL per case and a last line
@@ -31,11 +31,11 @@ while [ $# -gt 0 ]; do
 	--signald) SIGNALD=$2; shift 2 ;;
 	--rtcpeer) RTCPEER=$2; shift 2 ;;
 	-h | --help) sed -n '2,14p' "$0"; exit 0 ;;
-	[1-9]) CASES+=("$1"); shift ;;
+	[1-9] | 10) CASES+=("$1"); shift ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
-[ ${#CASES[@]} -gt 0 ] || CASES=(1 2 3 4 5 6 7 8 9)
+[ ${#CASES[@]} -gt 0 ] || CASES=(1 2 3 4 5 6 7 8 9 10)
 
 skip() {
 	echo "SKIP: $*"
@@ -375,9 +375,11 @@ transfer() {
 # Checks of a transfer that must succeed. expect_ok PATH LOCAL_TYPES REMOTE_TYPES PACKET (types
 # as a regex, e.g. 'srflx|prflx'; '' = any) for both sides' `connected` events; PACKET is the
 # SCTP packet size both summaries must report: 1435 (IPv4) or 1415 (IPv6) where the path MTU
-# probe has a direct UDP pair through the 1500-byte links here, 1184 where it must not probe.
+# probe has a direct UDP pair through the 1500-byte links here, 1184 where it must not probe;
+# SEND/RECV when the two differ.
 expect_ok() {
-	local path=$1 ltypes=$2 rtypes=$3 packet=$4 side got l r pair sp
+	local path=$1 ltypes=$2 rtypes=$3 packet side got l r pair sp
+	local -A want=([send]=${4%/*} [recv]=${4#*/})
 	[ "$SEND_RC" = 0 ] || FAILS+=("rtcpeer send exited $SEND_RC (expected 0)")
 	[ "$RECV_RC" = 0 ] || FAILS+=("rtcpeer recv exited $RECV_RC (expected 0)")
 	if [ -f "$CD/out/$FILE_NAME" ]; then
@@ -399,7 +401,12 @@ expect_ok() {
 		if [ -n "$rtypes" ] && ! [[ "$r" =~ ^($rtypes)$ ]]; then
 			FAILS+=("$side: remote candidate type '$r' (expected $rtypes)")
 		fi
+		# No link here has a delay: lanes must not engage (lanes.h), however long one
+		# side's MTU probe kept the other's SCTP handshake waiting.
+		l=$(jget "$CD/$side.err" summary lanes)
+		[ "$l" = 1 ] || FAILS+=("$side: summary.lanes '$l' (expected 1 on a path without delay)")
 		sp=$(jget "$CD/$side.err" summary sctp_packet)
+		packet=${want[$side]}
 		[ "$sp" = "$packet" ] || FAILS+=("$side: summary.sctp_packet '$sp' (expected $packet)")
 	done
 	INFO+=("transfer: $(jget "$CD/send.err" summary seconds) s by rtcpeer's summary, $XFER_S s wall (both processes)")
@@ -657,21 +664,35 @@ case_8() {
 		FAILS+=("send: pair \"$pair\" is not tcp 10.0.1.2 -> 10.0.2.2")
 }
 
+# mtu_case N NS1 DEV1 NS2 DEV2 PACKETS: case 1's sites with two interfaces of 1400 bytes, a
+# transfer, and the SCTP packet sizes expected (as for expect_ok).
+mtu_case() {
+	make_sites "$1" cone open || { FAILS+=("topology setup failed"); return 1; }
+	ip -n "$2" link set "$3" mtu 1400 && ip -n "$4" link set "$5" mtu 1400 ||
+		{ FAILS+=("cannot set the 1400-byte interfaces"); return 1; }
+	start_signald "$SECRET" "turn:$TURN_ADDR:3479" || return 1
+	transfer 20 45
+	expect_ok direct 'srflx|prflx' 'srflx|prflx' "$6"
+	expect_probe yes
+}
+
 # Host a's router has a 1400-byte WAN link (a tunnel, say): the path MTU probe of either side
 # gets no answer within its wait, both keep the default packet size, and the transfer works.
 case_9() {
 	DESC="cone NAT, a 1400-byte link on one side: MTU probes go unanswered, 1184-byte packets"
-	make_sites 9 cone open || { FAILS+=("topology setup failed"); return; }
-	ip -n "${P}c9-nat1" link set wan mtu 1400 && ip -n "$PUB" link set c9w1 mtu 1400 ||
-		{ FAILS+=("cannot set the 1400-byte link"); return; }
-	start_signald "$SECRET" "turn:$TURN_ADDR:3479" || return
-	transfer 20 45
-	expect_ok direct 'srflx|prflx' 'srflx|prflx' 1184
-	expect_probe yes
+	mtu_case 9 "${P}c9-nat1" wan "$PUB" c9w1 1184 || return
 	local side
 	for side in send recv; do
 		INFO+=("$side: probe given up at $(jget "$CD/$side.err" timing mtu_probe) ms, SCTP up at $(jget "$CD/$side.err" timing sctp) ms")
 	done
+}
+
+# Host a's own interface is a 1400-byte one (a VPN's, say), as is its router's LAN side: a
+# probes 1372-byte datagrams, which get through, and sends 1335-byte SCTP packets; b's
+# 1472-byte probe cannot cross a's LAN, so b keeps 1184.
+case_10() {
+	DESC="cone NAT, host a on a 1400-byte interface: a probes at its own MTU, b keeps the default"
+	mtu_case 10 "${P}c10-a" eth0 "${P}c10-nat1" lan 1335/1184
 }
 
 # ------------------------------------------------------------------ main

@@ -162,9 +162,12 @@ static int same_ip(const struct sockaddr *a, const NiceAddress *b)
 	if (a->sa_family == AF_INET)
 		return ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr ==
 		       b->s.ip4.sin_addr.s_addr;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)(const void *)a;
+	/* A link-local address can be on several interfaces: the scope says which. */
 	return a->sa_family == AF_INET6 &&
-	       memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
-		      &b->s.ip6.sin6_addr, sizeof(struct in6_addr)) == 0;
+	       memcmp(&a6->sin6_addr, &b->s.ip6.sin6_addr, sizeof(struct in6_addr)) == 0 &&
+	       (!IN6_IS_ADDR_LINKLOCAL(&a6->sin6_addr) ||
+		a6->sin6_scope_id == b->s.ip6.sin6_scope_id);
 }
 
 /* The MTU of the interface that has this address, or 0. */

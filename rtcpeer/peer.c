@@ -223,10 +223,27 @@ void peer_engage_lanes(struct peer *p)
 								  : PEER_LANE_BUFFER);
 }
 
+/* An upper bound of the round trip from the DTLS handshake, which took two of them for the
+ * client and one or more for the server (plus the crypto); -1 before it is done. */
+static int handshake_rtt_ms(const struct peer *p)
+{
+	if (!p->timing.ice || p->timing.dtls <= p->timing.ice)
+		return -1;
+	uint64_t ms = (p->timing.dtls - p->timing.ice) / 1000000;
+	return (int)(p->dtls_client ? ms / 2 : ms);
+}
+
+/* SCTP's first sample can include the time the peer held our INIT while it probed (pmtu.h),
+ * so the shortest of the three estimates is taken. */
 int peer_srtt_ms(const struct peer *p)
 {
-	int srtt = p->sctp ? sctp_srtt_ms(p->sctp) : -1, probe = pmtu_rtt_ms(&p->pmtu);
-	return probe >= 0 && (srtt < 0 || probe < srtt) ? probe : srtt;
+	int samples[] = {p->sctp ? sctp_srtt_ms(p->sctp) : -1, pmtu_rtt_ms(&p->pmtu),
+			 handshake_rtt_ms(p)};
+	int rtt = -1;
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
+		if (samples[i] >= 0 && (rtt < 0 || samples[i] < rtt))
+			rtt = samples[i];
+	return rtt;
 }
 
 void peer_pause_lane(struct peer *p, unsigned lane, int paused)
@@ -350,14 +367,15 @@ static void probe_acked(void *arg, size_t datagram)
 	pmtu_acked(&((struct peer *)arg)->pmtu, datagram);
 }
 
-/* Probe before SCTP starts (pmtu.h), unless --mtu said the size. The wait, for two tries, is
- * about four round trips: a client's handshake took two or more, a server's one or more, and
- * a server's probe leaves only about a round trip after its handshake (dtls_probe). */
+/* Probe before SCTP starts (pmtu.h), unless --mtu said the size, and only for a datagram that
+ * would beat the default. The wait, for two tries, is about four round trips. */
 static void start_probe_or_sctp(struct peer *p)
 {
-	uint64_t handshake_ms = (p->timing.dtls - p->timing.ice) / 1000000;
-	unsigned wait_ms = (unsigned)(handshake_ms * (p->dtls_client ? 2 : 4));
-	if (p->cfg.sctp_mtu || pmtu_start(&p->pmtu, p->ice, p->dtls, wait_ms, probe_done, p) < 0)
+	int rtt = handshake_rtt_ms(p);
+	unsigned wait_ms = rtt > 0 ? 4 * (unsigned)rtt : 0;
+	size_t useless = dtls_overhead(p->dtls) + PEER_SCTP_MTU; /* probe_done keeps the default */
+	if (p->cfg.sctp_mtu ||
+	    pmtu_start(&p->pmtu, p->ice, p->dtls, useless, wait_ms, probe_done, p) < 0)
 		start_sctp(p);
 }
 

@@ -23,10 +23,12 @@ static void stop_probe(struct pmtu *m)
 
 static void finish(struct pmtu *m, size_t datagram)
 {
-	/* A size proven on one pair says nothing of another (a relay adds headers). */
+	/* A size or a round trip measured on one pair says nothing of another (a relay adds
+	 * headers and distance). */
 	if (datagram && ice_pair_serial(m->ice) != m->pair_serial) {
 		log_debug(SCOPE, "the selected pair changed while probing: keeping the default");
 		datagram = 0;
+		m->rtt_ms = -1;
 	}
 	stop_probe(m);
 	m->done(m->arg, datagram);
@@ -49,8 +51,8 @@ static gboolean on_timeout(gpointer arg)
 	return G_SOURCE_REMOVE;
 }
 
-int pmtu_start(struct pmtu *m, struct ice *ice, struct dtls *dtls, unsigned wait_ms,
-	       pmtu_done_fn done, void *arg)
+int pmtu_start(struct pmtu *m, struct ice *ice, struct dtls *dtls, size_t above,
+	       unsigned wait_ms, pmtu_done_fn done, void *arg)
 {
 	size_t size = ice_probe_max(ice);
 	memset(m, 0, sizeof(*m));
@@ -59,7 +61,7 @@ int pmtu_start(struct pmtu *m, struct ice *ice, struct dtls *dtls, unsigned wait
 	m->dtls = dtls;
 	m->done = done;
 	m->arg = arg;
-	if (!size || !dtls_can_probe(dtls) || ice_probe_mode(ice, 1) < 0)
+	if (size <= above || !dtls_can_probe(dtls) || ice_probe_mode(ice, 1) < 0)
 		return -1;
 	if (dtls_probe(dtls, size) < 0) {
 		ice_probe_mode(ice, 0);
@@ -95,7 +97,8 @@ int pmtu_probing(const struct pmtu *m)
 
 int pmtu_rtt_ms(const struct pmtu *m)
 {
-	return m->ice ? m->rtt_ms : -1; /* never started: all zero */
+	/* Never started (all zero), or measured on a pair no longer selected: none. */
+	return m->ice && ice_pair_serial(m->ice) == m->pair_serial ? m->rtt_ms : -1;
 }
 
 void pmtu_hold(struct pmtu *m, const uint8_t *buf, size_t len)

@@ -58,10 +58,11 @@ struct pmtu {
 };
 
 /* Sends the probe and waits up to wait_ms (clamped to PMTU_MIN/MAX_WAIT_MS) for the answer;
- * done runs once, later. Returns -1 when there is nothing to probe (the peer does not answer
- * heartbeats, the pair must not be probed, the socket cannot be set): then done never runs. */
-int pmtu_start(struct pmtu *m, struct ice *ice, struct dtls *dtls, unsigned wait_ms,
-	       pmtu_done_fn done, void *arg);
+ * done runs once, later. Returns -1 when there is nothing to probe: the peer does not answer
+ * heartbeats, the pair must not be probed, the largest datagram to try is not above `above`
+ * (the size that would change nothing), or the socket cannot be set. Then done never runs. */
+int pmtu_start(struct pmtu *m, struct ice *ice, struct dtls *dtls, size_t above,
+	       unsigned wait_ms, pmtu_done_fn done, void *arg);
 /* dtls' probe_acked callback. */
 void pmtu_acked(struct pmtu *m, size_t datagram);
 /* Whether the probe is still out (SCTP packets should be held). */

@@ -297,9 +297,9 @@ void dtls_input(struct dtls *d, const uint8_t *buf, size_t len)
 	/* RFC 7983 §7: DTLS records start with a byte in 20..63; anything else is not ours. */
 	if (len == 0 || buf[0] < 20 || buf[0] > 63)
 		return;
-	/* A probe from a peer whose handshake is over can overtake the last flight of ours, when
-	 * that is lost; GnuTLS would fail the handshake on it. Unanswered, it is just a lost
-	 * probe (dtls_probe). */
+	/* A peer whose handshake is over may probe before ours is (our last flight, or the
+	 * peer's, lost and being retransmitted); GnuTLS would fail the handshake on a heartbeat
+	 * (seen once at 1 % loss). Unanswered, it is just a lost probe (dtls_probe). */
 	if (buf[0] == CONTENT_HEARTBEAT && d->state != DTLS_CONNECTED)
 		return;
 	if (d->state == DTLS_CONNECTED && d->qcount == 0) {

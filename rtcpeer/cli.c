@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "opt.h"
+#include "sctp.h"
 
 #define FIELD(f) offsetof(struct cli, f)
 
@@ -210,8 +211,8 @@ static int check_args(struct cli *c)
 		fprintf(stderr, "rtcpeer: pipe: give one CODE, or none to make one\n");
 		return -1;
 	}
-	if (c->mtu && c->mtu < 576) { /* RFC 4960 §6.9 needs room for a DATA chunk and headers */
-		fprintf(stderr, "rtcpeer: --mtu must be 0 or 576..16000\n");
+	if (c->mtu && c->mtu < SCTP_MIN_MTU) {
+		fprintf(stderr, "rtcpeer: --mtu must be 0 or %d..16000\n", SCTP_MIN_MTU);
 		return -1;
 	}
 	/* Hidden, for tests (rtcpeer(1) ENVIRONMENT): lanes on loopback, where they are off. */

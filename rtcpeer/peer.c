@@ -356,7 +356,7 @@ static void probe_done(void *arg, size_t datagram)
 	if (p->state == PEER_FAILED || p->state == PEER_CLOSED || p->closing)
 		return;
 	p->timing.probed = util_now_ns();
-	if (datagram > dtls_overhead(p->dtls) + PEER_SCTP_MTU)
+	if (datagram) /* larger than the default: start_probe_or_sctp probed nothing smaller */
 		p->path_mtu = datagram - dtls_overhead(p->dtls);
 	start_sctp(p);
 	pmtu_replay(&p->pmtu, replay_record, p);

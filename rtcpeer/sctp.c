@@ -359,11 +359,14 @@ static int set_opt(struct sctp *s, int level, int name, const void *val, socklen
 	return -1;
 }
 
-/* For an AF_CONN address usrsctp adds its 12-byte common header to the path MTU it is given
+#define COMMON_HEADER 12 /* RFC 9260 §3.1 */
+#define DATA_HEADER   16 /* RFC 9260 §3.3.1 */
+
+/* For an AF_CONN address usrsctp adds the common header to the path MTU it is given
  * (measured: 1172 gave packets of 1184 bytes), so ask for that much less. */
 static uint32_t path_mtu(size_t packet)
 {
-	return (uint32_t)(packet - 12);
+	return (uint32_t)(packet - COMMON_HEADER);
 }
 
 static int socket_options(struct sctp *s)
@@ -564,9 +567,9 @@ int sctp_drained(struct sctp *s)
 
 size_t sctp_chunk_payload(const struct sctp *s)
 {
-	/* usrsctp's fragmentation point: the packet less the common (12) and DATA chunk (16)
-	 * headers, down to a multiple of 4 (measured: 1363-byte packets carry 1332). */
-	return (s->mtu - 12 - 16) & ~(size_t)3;
+	/* usrsctp's fragmentation point: the packet less the common and DATA chunk headers, down
+	 * to a multiple of 4 (measured: 1363-byte packets carry 1332). */
+	return (s->mtu - COMMON_HEADER - DATA_HEADER) & ~(size_t)3;
 }
 
 size_t sctp_packet_size(const struct sctp *s)

@@ -29,6 +29,8 @@
 #   SIGNALD=path RTCPEER=path   or name the binaries
 #   SIGNALD_ARGS       extra signald options (default: none; it runs with its defaults)
 #   TIMEOUT=secs       limit for each rtcpeer (default: 60 + 1 s per 10 MB)
+#   RSSFLOOR=path      bench/rssfloor, printed as the floor under the RSS figures (default:
+#                      beside rtcpeer's build, ../bench/rssfloor)
 #   TMPDIR             where the work directory goes (input, output, logs)
 #   KEEP_LOGS=1        keep the logs (kept anyway when a run fails); data is always deleted
 #
@@ -132,6 +134,10 @@ echo "  work dir $WORK on $(df -PT "$WORK" | awk 'NR == 2 {print $2 " (" $1 ")"}
 echo "  pinning: $([ "$PIN" = 1 ] && echo 'sender cpu 0, receiver cpu 1' || echo 'none (PIN=0)')"
 echo "  extra rtcpeer args: ${EXTRA:-none}; per-process timeout ${XT} s"
 echo "  targets: >= 150 MB/s, <= 100 ms receiver start -> channel open, <= 12 MiB peak RSS per side"
+# The floor under the RSS figures: rtcpeer's libraries loaded, nothing run (bench/rssfloor.c).
+FLOOR=${RSSFLOOR:-$(dirname "$RTCPEER")/../bench/rssfloor}
+[ -x "$FLOOR" ] && echo "  RSS floor: $("$FLOOR" 0 | awk '/^VmHWM/ {print $2 " KiB"}') peak with" \
+	"rtcpeer's libraries loaded and nothing run ($FLOOR)"
 
 # --- input ---------------------------------------------------------------------------------
 

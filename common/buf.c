@@ -15,6 +15,8 @@ int buf_append(struct buf *b, const void *p, size_t len)
 {
 	if (len > b->max - b->len) /* no overflow: len <= max always holds */
 		return -1;
+	if (len == 0) /* an empty first WebSocket fragment: data may still be NULL */
+		return 0;
 	if (b->len + len > b->cap) {
 		size_t cap = b->cap ? b->cap : BUF_FIRST_CAP;
 		while (cap < b->len + len)

@@ -110,6 +110,9 @@ static int parse_urls(const char *text, const char *prefix, json_t **out)
 	return 0;
 }
 
+/* What a relayed copy can add to a message (its "from", the queue's per-message overhead). */
+#define QUEUE_MARGIN 1024
+
 static int validate(struct signald_config *cfg)
 {
 	enum log_level level;
@@ -125,6 +128,14 @@ static int validate(struct signald_config *cfg)
 					     sizeof(cfg->stun_host), &cfg->stun_port) < 0) {
 		fprintf(stderr, "signald: --stun-listen '%s': expected ADDR:PORT\n",
 			cfg->stun_listen);
+		return -1;
+	}
+	/* A relay is queued whole, a little longer than it came (the server adds "from"). */
+	if (cfg->max_queue_bytes < cfg->max_message_size + QUEUE_MARGIN) {
+		fprintf(stderr, "signald: --max-queue-bytes %lu is too small for --max-message-size "
+			"%lu: it must be at least %lu, or the largest messages could never be "
+			"relayed\n", cfg->max_queue_bytes, cfg->max_message_size,
+			cfg->max_message_size + QUEUE_MARGIN);
 		return -1;
 	}
 	if (!cfg->tls_cert != !cfg->tls_key) {

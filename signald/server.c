@@ -10,6 +10,7 @@
 #include <string.h>
 #include <limits.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -17,6 +18,9 @@
 #include "util.h"
 
 #define SCOPE "ws"
+/* The protocol of the raw descriptors on the loop (STUN socket, stop signalfd); never a
+ * WebSocket subprotocol (raw_callback refuses it). */
+#define RAW_PROTOCOL "signald-raw"
 
 /* WebSocket close codes (RFC 6455 §7.4.1) we send. */
 #define CLOSE_GOING_AWAY   1001
@@ -129,8 +133,10 @@ void client_error(struct client *c, enum sig_error_code code, const char *messag
 		  json_t *req_id)
 {
 	c->srv->st.errors++;
+	/* A bad-json message quotes the client's input near the error, which may be its token:
+	 * the client gets it back, the log never does. */
 	log_debug(SCOPE, "error %s to %s: %s", sig_error_wire(code), c->ip,
-		  message ? message : sig_error_human(code));
+		  message && code != SIG_E_BAD_JSON ? message : sig_error_human(code));
 	client_send(c, sig_build_error(code, message, req_id));
 }
 
@@ -514,24 +520,48 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 /* ---------------------------------------------------------------- setup and run */
 
-/* The STUN socket rides on the same loop as a raw file descriptor. */
-static int stun_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-			 void *in, size_t len)
+/* Whatever SIGINT/SIGTERM arrived is read off the signalfd; one is enough to stop. */
+static void read_stop_fd(struct server *s)
+{
+	struct signalfd_siginfo si;
+	while (read(s->stop_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (!s->stop_requested)
+			log_info("server", "%s received", strsignal((int)si.ssi_signo));
+		s->stop_requested = 1;
+	}
+}
+
+/* The STUN socket and the stop signalfd ride on the same loop as raw file descriptors. Being
+ * in the vhost's protocol list also makes RAW_PROTOCOL a subprotocol a WebSocket client could
+ * pick, and such a connection would never reach callback(): no limit would count it. Refuse
+ * it at the handshake, and should one get through anyway, close it. */
+static int raw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+			void *in, size_t len)
 {
 	struct server *s = lws_context_user(lws_get_context(wsi));
 	(void)user;
 	(void)in;
 	(void)len;
-	if (reason == LWS_CALLBACK_RAW_RX_FILE)
-		stun_service(s->stun_fd, &s->stun_answered, &s->stun_dropped);
-	return 0;
+	switch (reason) {
+	case LWS_CALLBACK_RAW_RX_FILE:
+		if (lws_get_socket_fd(wsi) == s->stop_fd)
+			read_stop_fd(s);
+		else
+			stun_service(s->stun_fd, &s->stun_answered, &s->stun_dropped);
+		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+	case LWS_CALLBACK_ESTABLISHED:
+		return -1;
+	default:
+		return 0;
+	}
 }
 
 static const struct lws_protocols protocols[] = {
 	/* Index 0 is also what lws uses for HTTP and for WebSocket clients that offer no
 	 * subprotocol (served v1, PROTOCOL.md §2). */
 	{SIG_SUBPROTOCOL, callback, sizeof(struct client), RX_CHUNK, 0, NULL, 0},
-	{"stun-udp", stun_callback, 0, 0, 0, NULL, 0},
+	{RAW_PROTOCOL, raw_callback, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -629,7 +659,7 @@ static int start_stun(struct server *s, const struct signald_config *cfg)
 		return -1;
 	}
 	fd.filefd = s->stun_fd;
-	if (!lws_adopt_descriptor_vhost(s->vhost, LWS_ADOPT_RAW_FILE_DESC, fd, "stun-udp", NULL)) {
+	if (!lws_adopt_descriptor_vhost(s->vhost, LWS_ADOPT_RAW_FILE_DESC, fd, RAW_PROTOCOL, NULL)) {
 		log_error("stun", "cannot add the STUN socket to the event loop");
 		return -1;
 	}
@@ -644,6 +674,7 @@ int server_init(struct server *s, const struct signald_config *cfg)
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	s->stun_fd = -1;
+	s->stop_fd = -1;
 	s->idle_policy.secs_since_valid_ping = (uint16_t)(cfg->idle_timeout / 2);
 	s->idle_policy.secs_since_valid_hangup = (uint16_t)cfg->idle_timeout;
 	s->scratch_cap = 4096;
@@ -679,21 +710,50 @@ fail:
 	return -1;
 }
 
+static void on_shutdown_overdue(lws_sorted_usec_list_t *sul)
+{
+	struct server *s = lws_container_of(sul, struct server, shutdown_timer);
+	s->shutdown_overdue = 1;
+	/* lws runs timers at the start of a service call and then polls again: make that poll
+	 * return now rather than at the next timer. */
+	lws_cancel_service(s->ctx);
+}
+
+/* The timer both marks the grace period over and wakes lws_service(), which otherwise sleeps
+ * until its next timer: a ping, up to half the idle timeout away. */
 static void begin_shutdown(struct server *s)
 {
 	s->shutting_down = 1;
 	log_info("server", "shutting down: closing %lu connections", s->nclients);
 	for (struct client *c = s->clients; c; c = c->next)
 		client_close_after_flush(c, CLOSE_GOING_AWAY);
+	lws_sul_schedule(s->ctx, 0, &s->shutdown_timer, on_shutdown_overdue,
+			 (lws_usec_t)SIGNALD_DEFAULT_SHUTDOWN_MS * LWS_US_PER_MS);
 }
 
-int server_run(struct server *s, volatile sig_atomic_t *stop)
+/* A signal that came before the loop stays readable on the signalfd: none is missed. */
+static int watch_stop_fd(struct server *s, int stop_fd)
+{
+	lws_sock_file_fd_type fd;
+	s->stop_fd = stop_fd;
+	fd.filefd = stop_fd;
+	if (!lws_adopt_descriptor_vhost(s->vhost, LWS_ADOPT_RAW_FILE_DESC, fd, RAW_PROTOCOL, NULL)) {
+		log_error("server", "cannot add the signal descriptor to the event loop");
+		close(stop_fd);
+		s->stop_fd = -1;
+		return -1;
+	}
+	return 0; /* lws owns it now, and closes it with the context */
+}
+
+int server_run(struct server *s, int stop_fd)
 {
 	const char *host = s->cfg->listen_host[0] ? s->cfg->listen_host : "*";
 	const char *scheme = s->cfg->tls_cert ? "wss" : "ws";
 	int v6 = strchr(host, ':') != NULL;
-	uint64_t deadline = 0;
 
+	if (watch_stop_fd(s, stop_fd) < 0)
+		return -1;
 	/* Printed at any log level: tests and scripts wait for this line to learn the port. */
 	const char *web = s->cfg->tls_cert ? "https" : "http";
 	const char *lb = v6 ? "[" : "", *rb = v6 ? "]" : "";
@@ -701,17 +761,18 @@ int server_run(struct server *s, volatile sig_atomic_t *stop)
 		 "%s://%s%s%s:%d/ws, web root %s)", lb, host, rb, s->port, web, lb, host, rb,
 		 s->port, scheme, lb, host, rb, s->port, s->cfg->web_root);
 	for (;;) {
-		if (*stop && !s->shutting_down) {
+		if (s->stop_requested && !s->shutting_down)
 			begin_shutdown(s);
-			deadline = util_now_ms() + SIGNALD_DEFAULT_SHUTDOWN_MS;
-		}
-		if (s->shutting_down && (s->nclients == 0 || util_now_ms() > deadline))
+		if (s->shutting_down && (s->nclients == 0 || s->shutdown_overdue))
 			break;
 		if (lws_service(s->ctx, 0) < 0 && errno != EINTR) {
 			log_error("server", "event loop failed: %s", strerror(errno));
 			return -1;
 		}
 	}
+	if (s->nclients)
+		log_info("server", "%lu connections did not close within %d ms", s->nclients,
+			 SIGNALD_DEFAULT_SHUTDOWN_MS);
 	log_info("server", "stopped (%llu connections served, %llu messages)",
 		 (unsigned long long)s->st.connections, (unsigned long long)s->st.messages_in);
 	return 0;

@@ -81,14 +81,21 @@ struct server {
 	int stun_fd;              /* built-in STUN responder, or -1 */
 	int stun_port;
 	uint64_t stun_answered, stun_dropped;
+	int stop_fd;              /* signalfd for SIGINT/SIGTERM (main.c), or -1 */
+	int stop_requested;
 	int shutting_down;
+	int shutdown_overdue;     /* the grace period is over: exit with clients left */
+	lws_sorted_usec_list_t shutdown_timer;
 	char *scratch;            /* serialisation buffer, grown on demand */
 	size_t scratch_cap;
 };
 
 int server_init(struct server *s, const struct signald_config *cfg);
-/* Runs until *stop is set, then shuts down gracefully. Returns 0 or -1. */
-int server_run(struct server *s, volatile sig_atomic_t *stop);
+/* Runs until stop_fd (a signalfd, or a pipe in tests) turns readable, then shuts down
+ * gracefully: close frames to everyone, and an exit once they are gone or after
+ * SIGNALD_DEFAULT_SHUTDOWN_MS, whatever the clients do. Takes stop_fd: it is closed with the
+ * event loop (server_free), or at once if it cannot be watched. Returns 0 or -1. */
+int server_run(struct server *s, int stop_fd);
 void server_free(struct server *s);
 
 /* --- Used by handlers.c --- */

@@ -313,11 +313,26 @@ async def cli_help_and_version(t):
 async def cli_bad_arguments(t):
     for args in (["--no-such-flag"], ["--max-message-size", "lots"], ["--listen", "not-an-address"],
                  ["--log-level", "chatty"], ["--ice-servers", "[not json"], ["--tls-cert", "/nonexistent/c.pem",
-                                                                          "--tls-key", "/nonexistent/k.pem"]):
+                                                                          "--tls-key", "/nonexistent/k.pem"],
+                 ["--max-message-size", "2000000"]):  # larger than the default queue: never relayable
         rc, out, err = await asyncio.to_thread(run_cli, t.path, args + ["--listen", "127.0.0.1:0"]
                                                if "--listen" not in args else args)
         check(rc != 0, f"`signald {' '.join(args)}` exited 0; expected a usage error")
         check("listening on" not in err, f"`signald {' '.join(args)}` started listening anyway")
+
+
+@test()
+async def queue_smaller_than_a_message_refused(t):
+    # A queue that cannot hold one message of the largest size would answer every such relay
+    # with peer-busy, whoever the recipient: a configuration error, said at startup.
+    rc, out, err = await asyncio.to_thread(run_cli, t.path, ["--listen", "127.0.0.1:0", "--max-queue-bytes",
+                                                              "65536", "--max-message-size", "131072"])
+    check_eq(rc, 2, "exit status for --max-queue-bytes below --max-message-size")
+    check("--max-queue-bytes 65536 is too small for --max-message-size 131072: it must be at least 132096"
+          in err, f"stderr does not say why: {err!r}")
+    srv = await t.start("--max-queue-bytes", "65536", "--max-message-size", "64512")  # just large enough
+    c = await t.client(srv)
+    await c.join(room_name())
 
 
 @test()

@@ -91,6 +91,27 @@ async def unknown_subprotocol_refused(t):
 
 
 @test()
+async def internal_protocol_not_selectable(t):
+    # "signald-raw" names the raw descriptors on signald's event loop (STUN socket, signals);
+    # a WebSocket that selected it would bypass every connection limit. Refused, with
+    # --stun-listen and without.
+    for args in ((), ("--stun-listen", "127.0.0.1:0")):
+        srv = await t.start("--max-connections-per-ip", "2", *args)
+        for i in range(4):
+            try:
+                c = await t.client(srv, subprotocols=("signald-raw",))
+            except (websockets.exceptions.InvalidHandshake, websockets.exceptions.ConnectionClosed,
+                    ConnectionError, EOFError, OSError):
+                continue
+            fail(f"a client offering only 'signald-raw' was accepted (selected {c.ws.subprotocol!r}, "
+                 f"server args {args})")
+        c = await t.client(srv)
+        await c.join(room_name())
+        await c.sync()
+        await t.stop(srv)
+
+
+@test()
 async def path_not_significant(t):
     srv = await t.start()
     c = await t.client(f"ws://{srv.host}:{srv.port}/some/other/path")
@@ -557,6 +578,21 @@ async def token_required(t):
     m = await c.join(room, token="s3cret-Tok")
     check_eq(m["peers"], [], "peers after the unauthorized attempts (no room was created)")
     check("s3cret-Tok" not in srv.stderr_text(), "the token appears in signald's log")
+
+
+@test()
+async def token_not_logged_from_bad_json(t):
+    # jansson quotes the input near a syntax error: the client gets that text back, the log
+    # (even at debug level) must not, since it can be the token.
+    srv = await t.start("--token", "s3cret-Tok", "--log-level", "debug")
+    c = await t.client(srv)
+    await c.send('{"type":"join","room":"r1","token":"s3cret-Tok\\q"}')
+    e = await c.expect_error("bad-json", what="an invalid escape in the token")
+    check("s3cret-Tok" in e["message"], f"the error does not say where: {e['message']!r}")
+    await c.join(room_name(), token="s3cret-Tok")
+    await c.sync()
+    check("error bad-json" in srv.stderr_text(), "the debug log does not show the error at all")
+    check("s3cret-Tok" not in srv.stderr_text(), "the token appears in signald's debug log")
 
 
 @test()

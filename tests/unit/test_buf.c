@@ -44,11 +44,29 @@ static void huge_length_does_not_wrap(void **state)
 	buf_free(&b);
 }
 
+/* An empty first WebSocket fragment appends 0 bytes to a buffer with no storage yet (under
+ * UBSan, memcpy to NULL + 0 once stopped signald). */
+static void empty_append_to_an_empty_buffer(void **state)
+{
+	struct buf b;
+	(void)state;
+	buf_init(&b, 100);
+	assert_int_equal(buf_append(&b, "", 0), 0);
+	assert_null(b.data);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(buf_append(&b, "ab", 2), 0);
+	assert_int_equal(buf_append(&b, NULL, 0), 0);
+	assert_int_equal(b.len, 2);
+	assert_memory_equal(b.data, "ab", 2);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(appends_to_the_bound),
 		cmocka_unit_test(huge_length_does_not_wrap),
+		cmocka_unit_test(empty_append_to_an_empty_buffer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

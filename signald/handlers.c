@@ -21,17 +21,36 @@ static struct client *find_member(struct room *r, const char *peer_id)
 	return NULL;
 }
 
-/* Sends to every member but `except` (NULL: everyone), serialising once. */
-/* Presence: the server's own news, for everybody but except. */
-static void broadcast(struct server *s, struct room *r, struct client *except, json_t *json)
+/* A newcomer's peer-joined, for every other member, serialised once. The newcomer keeps a
+ * reference (joined_news) so that leaving can take it back from queues still holding it. */
+static void announce_arrival(struct server *s, struct room *r, struct client *c)
 {
-	struct outmsg *m = server_encode(s, json);
+	struct outmsg *m = server_encode(s, sig_build_peer_joined(c->peer_id, c->meta));
 	if (!m)
 		return;
+	m->origin = c->serial;
 	for (unsigned i = 0; i < r->count; i++)
-		if (r->members[i] != except)
+		if (r->members[i] != c)
 			client_send_msg(r->members[i], m);
-	outmsg_unref(m);
+	c->joined_news = m;
+}
+
+/* A member whose queue still holds c's peer-joined never heard c arrive: take that back,
+ * with whatever c relayed after it, instead of sending peer-left behind it. Churn of joins
+ * and leaves then costs a member that is behind nothing, and the presence in any queue stays
+ * bounded by the room's size (see CONTROL_HEADROOM). refs > 1 while some queue holds it. */
+static void announce_departure(struct server *s, struct room *r, struct client *c)
+{
+	struct outmsg *news = c->joined_news;
+	struct outmsg *left = server_encode(s, sig_build_peer_left(c->peer_id));
+	for (unsigned i = 0; i < r->count; i++) {
+		struct client *m = r->members[i];
+		if (news && news->refs > 1 && outq_take_back(&m->q, news))
+			continue;
+		if (left)
+			client_send_msg(m, left);
+	}
+	outmsg_unref(left);
 }
 
 /* A relay from c to one member (to) or to every other member. Returns how many recipients
@@ -42,6 +61,7 @@ static int relay(struct server *s, struct client *c, struct client *to, json_t *
 	int busy = 0;
 	if (!m)
 		return -1;
+	m->origin = c->serial;
 	for (unsigned i = 0; i < c->room->count; i++) {
 		struct client *member = c->room->members[i];
 		if (member != c && (!to || member == to) && client_relay_msg(member, m) < 0)
@@ -136,7 +156,7 @@ static void handle_join(struct client *c, struct sig_msg *m)
 					r->cap, m->req_id));
 	json_decref(ice);
 	json_decref(peers);
-	broadcast(s, r, c, sig_build_peer_joined(c->peer_id, c->meta));
+	announce_arrival(s, r, c);
 }
 
 static void leave_room(struct client *c, int tell_others)
@@ -148,7 +168,9 @@ static void leave_room(struct client *c, int tell_others)
 		return;
 	c->room = NULL;
 	if (room_remove(&s->rooms, r, c) == 0 && tell_others)
-		broadcast(s, r, NULL, sig_build_peer_left(c->peer_id));
+		announce_departure(s, r, c);
+	outmsg_unref(c->joined_news);
+	c->joined_news = NULL;
 	json_decref(c->meta);
 	c->meta = NULL;
 }

@@ -9,6 +9,7 @@ struct outmsg *outmsg_new(size_t pre, const void *data, size_t len)
 	if (!m)
 		return NULL;
 	m->refs = 1;
+	m->origin = 0;
 	m->len = len;
 	memcpy(m->buf + pre, data, len);
 	return m;
@@ -54,6 +55,18 @@ struct outmsg *outq_peek(const struct outq *q)
 	return q->count ? q->ring[q->head] : NULL;
 }
 
+/* Give back a ring that a burst grew: 20k idle clients x a large ring adds up. The smallest
+ * ring stays, so the steady relay path does not malloc per message. */
+static void shrink_if_empty(struct outq *q)
+{
+	if (q->count == 0 && q->cap > 4) {
+		free(q->ring);
+		q->ring = NULL;
+		q->cap = 0;
+		q->head = 0;
+	}
+}
+
 void outq_pop(struct outq *q)
 {
 	if (!q->count)
@@ -63,14 +76,29 @@ void outq_pop(struct outq *q)
 	q->count--;
 	q->bytes -= m->len + OUTQ_ENTRY_OVERHEAD;
 	outmsg_unref(m);
-	/* Give back a ring that a burst grew: 20k idle clients x a large ring adds up. The
-	 * smallest ring stays, so the steady relay path does not malloc per message. */
-	if (q->count == 0 && q->cap > 4) {
-		free(q->ring);
-		q->ring = NULL;
-		q->cap = 0;
-		q->head = 0;
+	shrink_if_empty(q);
+}
+
+int outq_take_back(struct outq *q, const struct outmsg *first)
+{
+	unsigned i, kept = 0, mask = q->cap - 1;
+	for (i = 0; i < q->count && q->ring[(q->head + i) & mask] != first; i++)
+		;
+	if (i == q->count)
+		return 0;
+	uint64_t origin = first->origin;
+	for (i = 0; i < q->count; i++) {
+		struct outmsg *m = q->ring[(q->head + i) & mask];
+		if (m == first || (origin && m->origin == origin)) {
+			q->bytes -= m->len + OUTQ_ENTRY_OVERHEAD;
+			outmsg_unref(m);
+		} else {
+			q->ring[(q->head + kept++) & mask] = m;
+		}
 	}
+	q->count = kept;
+	shrink_if_empty(q);
+	return 1;
 }
 
 void outq_clear(struct outq *q)

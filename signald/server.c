@@ -44,7 +44,11 @@
 /* See client_relay_msg(). 5 s: far beyond any live reader's pause between two reads, and short
  * enough that a dead one does not pin its queue for long. */
 #define SLOW_READER_STALL_MS 5000
+/* Room beyond --max-queue-bytes for the server's own messages: errors and pongs, plus the
+ * presence of a full room (a peer-joined with the largest meta per member; a joined listing
+ * them all). Leaves taken back (handlers.c) keep join/leave churn from adding more. */
 #define CONTROL_HEADROOM     65536
+#define PRESENCE_PER_MEMBER  (SIG_META_MAX_BYTES + 128 + OUTQ_ENTRY_OVERHEAD)
 
 enum rx_state { RX_NORMAL, RX_DISCARD_TOO_LARGE };
 
@@ -98,7 +102,7 @@ void client_send_msg(struct client *c, struct outmsg *m)
 {
 	if (c->dead || !c->established)
 		return;
-	if (queue_msg(c, m, c->srv->cfg->max_queue_bytes + CONTROL_HEADROOM) < 0)
+	if (queue_msg(c, m, c->srv->cfg->max_queue_bytes + c->srv->control_headroom) < 0)
 		drop_slow(c);
 }
 
@@ -344,7 +348,7 @@ static void client_arrived(struct server *s, struct client *c, struct lws *wsi)
 		s->clients->prev = c;
 	s->clients = c;
 	s->nclients++;
-	s->st.connections++;
+	c->serial = ++s->st.connections; /* never 0: outmsg origin 0 means "none" */
 
 	if (s->shutting_down) {
 		client_close_after_flush(c, CLOSE_GOING_AWAY);
@@ -675,6 +679,7 @@ int server_init(struct server *s, const struct signald_config *cfg)
 	s->cfg = cfg;
 	s->stun_fd = -1;
 	s->stop_fd = -1;
+	s->control_headroom = CONTROL_HEADROOM + cfg->max_peers_per_room * PRESENCE_PER_MEMBER;
 	s->idle_policy.secs_since_valid_ping = (uint16_t)(cfg->idle_timeout / 2);
 	s->idle_policy.secs_since_valid_hangup = (uint16_t)cfg->idle_timeout;
 	s->scratch_cap = 4096;

@@ -32,6 +32,8 @@ struct client {
 	struct client *prev, *next; /* all WebSocket clients, for shutdown */
 	struct room *room;          /* NULL when in no room */
 	json_t *meta;               /* owned; the join's metadata */
+	struct outmsg *joined_news; /* owned ref; the peer-joined sent for it, while in a room */
+	uint64_t serial;            /* connection number (1, 2, ...): the origin of what it sends */
 	struct buf rx;              /* reassembly of a fragmented message (bounded) */
 	size_t rx_seen;             /* bytes of the current message, kept or discarded */
 	char *http_body;            /* owned; an HTTP answer waiting for WRITEABLE, LWS_PRE first */
@@ -78,6 +80,7 @@ struct server {
 	unsigned long nclients;
 	struct server_stats st;
 	int port;
+	size_t control_headroom;  /* see CONTROL_HEADROOM in server.c */
 	int stun_fd;              /* built-in STUN responder, or -1 */
 	int stun_port;
 	uint64_t stun_answered, stun_dropped;

@@ -152,6 +152,73 @@ async def sigterm_with_full_queue_exits_within_grace(t):
     check(dt < 8, f"signald took {dt:.1f} s to exit on SIGTERM with a stalled member (grace: 3 s)")
 
 
+@test(timeout=90)
+async def join_leave_churn_does_not_drop_a_slow_reader(t):
+    # V reads steadily, only more slowly than A publishes to it, so its queue stays full of
+    # relays. Meanwhile six churners join and leave with 1 KiB of meta, far more presence than
+    # the server's room beyond the queue limit. V must not be dropped, and what it hears must
+    # stay consistent: a churner that left before V's queue reached its peer-joined is taken
+    # back (V hears neither), otherwise V hears peer-joined, then peer-left.
+    srv = await t.start("--rate-limit", "0")
+    room = room_name()
+    v = await small_window_member(t, srv, room, "V")
+    a = await t.client(srv, name="A")
+    await a.join(room)
+    check_eq((await v.expect("peer-joined"))["peer"], a.peer, "V: peer-joined A")
+    await v.sync()
+    heard, stop = [], asyncio.Event()
+
+    async def v_reads():  # ~10 messages/s: 600 KB/s of publishes, well below A's rate
+        for _ in range(100000):
+            m = json.loads(await v.ws.recv())
+            heard.append(m)
+            if m == {"type": "pong", "id": "v-end"}:
+                return
+            await asyncio.sleep(0.1)
+
+    async def a_floods():
+        payload = "x" * (60 * 1024)
+        for i in range(100000):
+            if stop.is_set():
+                return
+            await a.send({"type": "publish", "to": v.peer, "id": i, "data": payload}, timeout=10)
+            while (m := await poll(a, 0.02)) is not None:  # peer-busy, peer-joined/left
+                check(m.get("type") != "peer-left" or m.get("peer") != v.peer, "V was dropped")
+
+    churner_ids = set()
+
+    async def churn(c):
+        meta = {"n": "y" * 990}
+        for _ in range(40):
+            j = await c.join(room, meta=meta)
+            churner_ids.add(j["peer"])
+            await c.send({"type": "leave"})
+            for _ in range(200):  # the others' presence may come first
+                if (await c.recv())["type"] == "left":
+                    break
+
+    reader, flooder = asyncio.create_task(v_reads()), asyncio.create_task(a_floods())
+    await asyncio.sleep(2)  # V's queue fills with A's publishes
+    churners = [await t.client(srv, name=f"C{i}") for i in range(6)]
+    await asyncio.gather(*(churn(c) for c in churners))
+    stop.set()
+    await flooder
+    await v.send({"type": "ping", "id": "v-end"})
+    await asyncio.wait_for(reader, 60)
+
+    events = [(m["type"], m["peer"]) for m in heard if m["type"] in ("peer-joined", "peer-left")]
+    check({p for _, p in events} <= churner_ids, f"V heard of peers that never were: {events[:4]}")
+    pairs = 0
+    for p in churner_ids:
+        mine = [ty for ty, q in events if q == p]
+        check(mine in ([], ["peer-joined", "peer-left"]), f"V heard {mine} for churner {p}")
+        pairs += bool(mine)
+    publishes = sum(m["type"] == "publish" for m in heard)
+    print(f"    info: V heard {pairs} of {len(churner_ids)} churners come and go (the rest taken "
+          f"back), {publishes} publishes", flush=True)
+    await a.sync()
+
+
 @test(timeout=60)
 async def slow_reader_is_dropped(t):
     srv = await t.start("--max-queue-bytes", "262144", "--rate-limit", "0")

@@ -228,6 +228,53 @@ static void t_byte_bound_exact(void **state)
 	outmsg_unref(big);
 }
 
+/* A peer that leaves before a member was sent its peer-joined is taken back from that queue
+ * with everything it sent after: across a wrapped ring, order and byte count exact, other
+ * queues' references untouched; a message no longer queued changes nothing. */
+static void t_take_back(void **state)
+{
+	(void)state;
+	struct outq q = {0}, other = {0};
+	struct outmsg *pad = msg("pad"), *a = msg("a"), *news = msg("peer-joined X");
+	struct outmsg *b = msg("bb"), *rx = msg("offer from X"), *c = msg("ccc");
+	news->origin = rx->origin = 7;
+	b->origin = 3;
+	/* head != 0 and the ring wraps: 3 pads in, popped, then the six below in a ring of 8 */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(outq_push(&q, pad, BIG), 0);
+	for (int i = 0; i < 3; i++)
+		outq_pop(&q);
+	struct outmsg *in[] = {a, news, b, rx, c};
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(outq_push(&q, in[i], BIG), 0);
+	assert_int_equal(outq_push(&other, news, BIG), 0);
+	size_t before = q.bytes;
+
+	assert_int_equal(outq_take_back(&q, news), 1);
+	assert_int_equal(q.count, 3);
+	assert_int_equal(q.bytes, before - (news->len + rx->len + 2 * OUTQ_ENTRY_OVERHEAD));
+	assert_int_equal(news->refs, 2); /* ours and other's */
+	assert_int_equal(rx->refs, 1);
+	assert_int_equal(outq_take_back(&q, news), 0); /* gone already: nothing changes */
+	assert_int_equal(q.count, 3);
+	struct outmsg *want[] = {a, b, c};
+	for (size_t i = 0; i < 3; i++) {
+		assert_ptr_equal(outq_peek(&q), want[i]);
+		outq_pop(&q);
+	}
+	assert_int_equal(q.bytes, 0);
+	assert_int_equal(outq_take_back(&other, news), 1);
+	assert_int_equal(other.count, 0);
+	assert_int_equal(other.bytes, 0);
+	struct outmsg *all[] = {pad, a, news, b, rx, c};
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(all[i]->refs, 1);
+		outmsg_unref(all[i]);
+	}
+	outq_clear(&q);
+	outq_clear(&other);
+}
+
 static void t_clear(void **state)
 {
 	(void)state;
@@ -263,6 +310,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_new_headroom),
+		cmocka_unit_test(t_take_back),
 		cmocka_unit_test(t_empty_queue),
 		cmocka_unit_test(t_push_peek_pop_order),
 		cmocka_unit_test(t_order_across_growth_and_wrap),

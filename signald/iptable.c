@@ -86,6 +86,14 @@ long iptable_acquire(struct iptable *t, const char *addr, unsigned long limit)
 	return (long)++e->count;
 }
 
+unsigned long iptable_count(const struct iptable *t, const char *addr)
+{
+	for (const struct ip_entry *e = t->buckets[bucket(t, addr)]; e; e = e->next)
+		if (strcmp(e->addr, addr) == 0)
+			return e->count;
+	return 0;
+}
+
 void iptable_release(struct iptable *t, const char *addr)
 {
 	struct ip_entry **pp = &t->buckets[bucket(t, addr)];

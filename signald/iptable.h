@@ -28,6 +28,7 @@ void iptable_free(struct iptable *t);
 /* Increments addr's count unless it is already >= limit (limit 0: none). Returns the new count,
  * 0 when refused, -1 when out of memory. */
 long iptable_acquire(struct iptable *t, const char *addr, unsigned long limit);
+unsigned long iptable_count(const struct iptable *t, const char *addr);
 void iptable_release(struct iptable *t, const char *addr);
 
 #endif

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <arpa/inet.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -479,6 +481,76 @@ static int on_http(struct server *s, struct client *c, struct lws *wsi)
 	return lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL) ? -1 : 0;
 }
 
+/* ---------------------------------------------------------------- sockets per address */
+
+/* The per-address limit on WebSockets is checked at ESTABLISHED, where a refusal can say why
+ * (too-many-connections); an HTTP request that never finishes holds a descriptor as surely
+ * and never gets there. So every socket counts from accept too, against a looser bound: room
+ * for page loads beside a full set of WebSockets, none for a flood of half-open requests.
+ * lws asks first (FILTER_NETWORK_CONNECTION, where a refusal closes at once), then makes the
+ * connection (NEW_CLIENT_INSTANTIATED, where it is tagged and counted): nothing runs between
+ * the two, so the check still holds when the count is taken. */
+#define SOCKETS_PER_IP(ws_limit) ((ws_limit) * 2 + 16)
+
+struct socket_tag {
+	char key[IPTABLE_KEY_LEN];
+};
+
+static void sockaddr_key(const struct server *s, const struct sockaddr *sa, char *key,
+			 size_t keylen)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof(ip));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof(ip));
+	iptable_key(ip, (unsigned)s->cfg->ipv6_prefix, key, keylen);
+}
+
+static int socket_allowed(struct server *s, const struct lws_filter_network_conn_args *a)
+{
+	unsigned long ws_limit = s->cfg->max_connections_per_ip;
+	char key[IPTABLE_KEY_LEN];
+	if (!ws_limit || !a)
+		return 1;
+	sockaddr_key(s, (const struct sockaddr *)&a->cli_addr, key, sizeof(key));
+	if (iptable_count(&s->sockets_per_ip, key) < SOCKETS_PER_IP(ws_limit))
+		return 1;
+	s->st.refused++;
+	log_debug(SCOPE, "refusing a socket from %s: per-address socket limit", key);
+	return 0;
+}
+
+static void socket_arrived(struct server *s, struct lws *wsi)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	struct socket_tag *t;
+	if (!s->cfg->max_connections_per_ip ||
+	    getpeername(lws_get_socket_fd(wsi), (struct sockaddr *)&ss, &sslen) < 0)
+		return;
+	t = malloc(sizeof(*t));
+	if (!t)
+		return;
+	sockaddr_key(s, (const struct sockaddr *)&ss, t->key, sizeof(t->key));
+	if (iptable_acquire(&s->sockets_per_ip, t->key, 0) <= 0) {
+		free(t);
+		return;
+	}
+	lws_set_opaque_user_data(wsi, t);
+}
+
+/* lws tells protocols[0] of every wsi's end, ours or not: only tagged ones were counted. */
+static void socket_gone(struct server *s, struct lws *wsi)
+{
+	struct socket_tag *t = lws_get_opaque_user_data(wsi);
+	if (!t)
+		return;
+	lws_set_opaque_user_data(wsi, NULL);
+	iptable_release(&s->sockets_per_ip, t->key);
+	free(t);
+}
+
 /* ---------------------------------------------------------------- the lws callback */
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -488,6 +560,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	struct client *c = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		return socket_allowed(s, user) ? 0 : -1;
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		socket_arrived(s, wsi);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		socket_gone(s, wsi);
+		break;
 	case LWS_CALLBACK_ESTABLISHED:
 		client_arrived(s, c, wsi);
 		return 0;
@@ -684,7 +764,8 @@ int server_init(struct server *s, const struct signald_config *cfg)
 	s->idle_policy.secs_since_valid_hangup = (uint16_t)cfg->idle_timeout;
 	s->scratch_cap = 4096;
 	s->scratch = malloc(s->scratch_cap);
-	if (!s->scratch || room_table_init(&s->rooms) < 0 || iptable_init(&s->ips, IP_BUCKETS) < 0)
+	if (!s->scratch || room_table_init(&s->rooms) < 0 || iptable_init(&s->ips, IP_BUCKETS) < 0 ||
+	    iptable_init(&s->sockets_per_ip, IP_BUCKETS) < 0)
 		goto fail;
 
 	lws_set_log_level(log_max_level >= LOG_DEBUG ? (LLL_ERR | LLL_WARN | LLL_NOTICE)
@@ -790,6 +871,7 @@ void server_free(struct server *s)
 	s->ctx = NULL;
 	room_table_free(&s->rooms);
 	iptable_free(&s->ips);
+	iptable_free(&s->sockets_per_ip);
 	free(s->scratch);
 	s->scratch = NULL;
 }

@@ -75,7 +75,8 @@ struct server {
 	struct lws_vhost *vhost;
 	lws_retry_bo_t idle_policy;
 	struct room_table rooms;
-	struct iptable ips;
+	struct iptable ips;            /* WebSockets per address */
+	struct iptable sockets_per_ip; /* every accepted socket, HTTP included */
 	struct client *clients;
 	unsigned long nclients;
 	struct server_stats st;

@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import re
+import socket
 import sys
 import time
 
@@ -643,6 +644,46 @@ async def too_many_connections_total(t):
         await c.sync()
     await cs[0].close()
     await connect_until_ok(t, srv, "Y")
+
+
+@test(timeout=60)
+async def half_open_http_requests_per_ip_bounded(t):
+    # Requests that never finish hold descriptors without ever becoming WebSockets, so the
+    # WebSocket limit never counts them: every socket counts at accept, 2 x 2 + 16 = 20 per
+    # address here. 60 of them from 127.0.0.3 would otherwise fill the descriptor budget
+    # (--max-connections 10 + 64) and lock everyone else out.
+    srv = await t.start("--max-connections", "10", "--max-connections-per-ip", "2")
+    socks = []
+
+    def open_half(n):
+        for _ in range(n):
+            so = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            so.bind(("127.0.0.3", 0))
+            so.connect((srv.host, srv.port))
+            so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # no blank line: never done
+            socks.append(so)
+
+    def closed_by_server(so, timeout):
+        so.settimeout(timeout)
+        try:
+            return so.recv(1) == b""
+        except ConnectionResetError:
+            return True
+        except socket.timeout:
+            return False
+
+    try:
+        await asyncio.to_thread(open_half, 60)
+        closed = await asyncio.to_thread(lambda: [closed_by_server(so, 2.0) for so in socks[20:]])
+        check(all(closed), f"{closed.count(False)} of the sockets past the 20th from 127.0.0.3 stay open")
+        held = await asyncio.to_thread(lambda: [not closed_by_server(so, 0.05) for so in socks[:20]])
+        check(all(held), "a socket within the per-address bound was closed")
+        c = await t.client(srv, name="Other")  # from 127.0.0.1: still served
+        await c.join(room_name())
+        await c.sync()
+    finally:
+        for so in socks:
+            so.close()
 
 
 @test()

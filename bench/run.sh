@@ -29,7 +29,7 @@ IDLE_RATE=${IDLE_RATE:-5000}
 JOINS_CONNS=${JOINS_CONNS:-10000}
 PIN=${PIN:-1}
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/sigload-results.XXXXXX")}
-SERVER_FLAGS=(--listen 127.0.0.1:0 --max-connections-per-ip 0 --rate-limit 0
+SERVER_FLAGS=(--listen 127.0.0.1:0 --max-connections-per-ip 0 --rate-limit 0 --byte-rate-limit 0
 	      --max-connections 60000 --log-level warn)
 
 SD_PID=

@@ -39,6 +39,9 @@ static const struct opt_def options[] = {
 	 "messages per second per connection; 0: no limit"},
 	{"rate-burst", 0, OPT_UINT, "N", STR(SIGNALD_DEFAULT_BURST), 1, 10000000,
 	 FIELD(rate_burst), "messages a connection may send at once before the rate applies"},
+	{"byte-rate-limit", 0, OPT_UINT, "BYTES", STR(SIGNALD_DEFAULT_BYTE_RATE), 0, 1073741824,
+	 FIELD(byte_rate_limit), "message bytes per second per connection (bursts of 1 MiB, or "
+	 "of --max-message-size if larger); 0: no limit"},
 	{"max-queue-bytes", 0, OPT_UINT, "BYTES", STR(SIGNALD_DEFAULT_QUEUE_BYTES), 65536,
 	 1073741824, FIELD(max_queue_bytes),
 	 "bytes queued to one client before it is dropped as not reading"},

@@ -18,6 +18,8 @@
 #define SIGNALD_DEFAULT_V6_PREFIX       64       /* one IPv6 subscriber: a /64 costs nothing */
 #define SIGNALD_DEFAULT_RATE            50       /* msg/s: trickle ICE bursts are ~20 candidates */
 #define SIGNALD_DEFAULT_BURST           100
+#define SIGNALD_DEFAULT_BYTE_RATE       262144   /* B/s: SDP and candidates are a few KiB a call */
+#define SIGNALD_BYTE_BURST_MIN          1048576  /* bytes at once; at least one largest message */
 #define SIGNALD_DEFAULT_QUEUE_BYTES     1048576  /* 16 max-size messages; then it is not reading */
 #define SIGNALD_DEFAULT_IDLE_SECS       60       /* ping after half of it, drop after all of it */
 #define SIGNALD_DEFAULT_SHUTDOWN_MS     3000     /* grace for close frames on SIGTERM */
@@ -36,6 +38,7 @@ struct signald_config {
 	unsigned long ipv6_prefix;            /* IPv6 clients are counted per this prefix */
 	unsigned long rate_limit;             /* messages/s, 0 = unlimited */
 	unsigned long rate_burst;
+	unsigned long byte_rate_limit;        /* bytes/s, 0 = unlimited */
 	unsigned long max_queue_bytes;
 	unsigned long idle_timeout;
 	const char *ice_servers_text;

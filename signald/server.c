@@ -189,20 +189,27 @@ static int write_queue(struct client *c)
 
 /* ---------------------------------------------------------------- receiving */
 
-/* Token bucket in thousandths of a message: rate_limit per second, rate_burst deep. */
-static int rate_allow(struct client *c)
+/* Two token buckets: messages (in thousandths: rate_limit per second, rate_burst deep) and
+ * bytes (byte_rate_limit per second, byte_burst deep), since a room fans each message out to
+ * every member and 50 messages of 64 KiB a second would make one client a 200 MB/s source.
+ * A message passes when both have room for it, and only then takes from both. */
+static int rate_allow(struct client *c, size_t len)
 {
 	const struct signald_config *cfg = c->srv->cfg;
-	if (!cfg->rate_limit)
-		return 1;
-	uint64_t now = util_now_ms(), depth = (uint64_t)cfg->rate_burst * 1000;
-	c->tokens += (now - c->refill_ms) * cfg->rate_limit;
-	if (c->tokens > depth)
-		c->tokens = depth;
+	uint64_t now = util_now_ms(), elapsed = now - c->refill_ms;
+	uint64_t depth = (uint64_t)cfg->rate_burst * 1000;
 	c->refill_ms = now;
-	if (c->tokens < 1000)
+	c->tokens = c->tokens + elapsed * cfg->rate_limit > depth ? depth
+								   : c->tokens + elapsed * cfg->rate_limit;
+	c->byte_tokens = c->byte_tokens + elapsed * cfg->byte_rate_limit / 1000 > c->srv->byte_burst
+				 ? c->srv->byte_burst
+				 : c->byte_tokens + elapsed * cfg->byte_rate_limit / 1000;
+	if ((cfg->rate_limit && c->tokens < 1000) || (cfg->byte_rate_limit && c->byte_tokens < len))
 		return 0;
-	c->tokens -= 1000;
+	if (cfg->rate_limit)
+		c->tokens -= 1000;
+	if (cfg->byte_rate_limit)
+		c->byte_tokens -= len;
 	return 1;
 }
 
@@ -218,11 +225,11 @@ static void close_when_quiet(struct client *c, uint16_t code)
 }
 
 /* Every complete message, text or binary, passes the rate limit before any work or answer. */
-static int rate_gate(struct client *c)
+static int rate_gate(struct client *c, size_t len)
 {
 	struct server *s = c->srv;
 	s->st.messages_in++;
-	if (rate_allow(c)) {
+	if (rate_allow(c, len)) {
 		c->strikes = 0;
 		return 1;
 	}
@@ -241,13 +248,13 @@ static int rate_gate(struct client *c)
 
 static void on_message(struct client *c, const char *buf, size_t len)
 {
-	if (rate_gate(c))
+	if (rate_gate(c, len))
 		handle_message(c, buf, len);
 }
 
-static void on_binary(struct client *c)
+static void on_binary(struct client *c, size_t len)
 {
-	if (rate_gate(c))
+	if (rate_gate(c, len))
 		client_error(c, SIG_E_BAD_JSON, "binary messages are not part of the protocol", NULL);
 }
 
@@ -324,8 +331,9 @@ static void on_receive(struct client *c, struct lws *wsi, const char *in, size_t
 		rx_reset(c);
 		close_too_large(c);
 	} else if (binary) {
+		size_t n = c->rx_seen;
 		rx_reset(c);
-		on_binary(c);
+		on_binary(c, n);
 	} else {
 		on_message(c, c->rx.data, c->rx.len);
 		rx_reset(c);
@@ -343,6 +351,7 @@ static void client_arrived(struct server *s, struct client *c, struct lws *wsi)
 	c->refill_ms = util_now_ms();
 	buf_init(&c->rx, s->cfg->max_message_size);
 	c->tokens = (uint64_t)s->cfg->rate_burst * 1000;
+	c->byte_tokens = s->byte_burst;
 	lws_get_peer_simple(wsi, c->ip, sizeof(c->ip));
 	iptable_key(c->ip, (unsigned)s->cfg->ipv6_prefix, c->ip_key, sizeof(c->ip_key));
 	c->next = s->clients;
@@ -760,6 +769,8 @@ int server_init(struct server *s, const struct signald_config *cfg)
 	s->stun_fd = -1;
 	s->stop_fd = -1;
 	s->control_headroom = CONTROL_HEADROOM + cfg->max_peers_per_room * PRESENCE_PER_MEMBER;
+	s->byte_burst = cfg->max_message_size > SIGNALD_BYTE_BURST_MIN ? cfg->max_message_size
+								       : SIGNALD_BYTE_BURST_MIN;
 	s->idle_policy.secs_since_valid_ping = (uint16_t)(cfg->idle_timeout / 2);
 	s->idle_policy.secs_since_valid_hangup = (uint16_t)cfg->idle_timeout;
 	s->scratch_cap = 4096;

@@ -40,6 +40,7 @@ struct client {
 	size_t http_len;
 	struct outq q;
 	uint64_t tokens;            /* rate limit bucket, in thousandths of a message */
+	uint64_t byte_tokens;       /* byte rate limit bucket */
 	uint64_t refill_ms;
 	unsigned strikes;           /* messages sent while rate-limited, in a row */
 	uint64_t drain_deadline_ms; /* close_when_quiet(): close by then at the latest */
@@ -82,6 +83,7 @@ struct server {
 	struct server_stats st;
 	int port;
 	size_t control_headroom;  /* see CONTROL_HEADROOM in server.c */
+	uint64_t byte_burst;      /* depth of each client's byte bucket */
 	int stun_fd;              /* built-in STUN responder, or -1 */
 	int stun_port;
 	uint64_t stun_answered, stun_dropped;

@@ -412,6 +412,31 @@ async def rate_limited_burst_of_20_stays_open(t):
     await rate_burst(t, 20)
 
 
+@test(timeout=30)
+async def byte_rate_limited(t):
+    # 1,000 bytes/s refills next to nothing while the test runs, so the 1 MiB burst decides
+    # alone: 17 publishes of ~60 KB fit in it (17 x 60,036 <= 1,048,576 < 18 x 60,036), the
+    # other 3 are rate-limited. W gets exactly the 17; a small message passes a moment later.
+    srv = await t.start("--byte-rate-limit", "1000")
+    room = room_name()
+    x, w = await t.client(srv, name="X"), await t.client(srv, name="W")
+    await x.join(room)
+    await w.join(room)
+    await x.expect("peer-joined")
+    frame = dumps({"type": "publish", "data": "x" * 60000, "id": 10})
+    check_eq(len(frame), 60036, "publish frame size")
+    for i in range(10, 30):
+        await x.send(frame.replace('"id":10', f'"id":{i}'))
+    errors = [await x.recv() for _ in range(3)]
+    check_eq([(e["type"], e.get("code")) for e in errors], [("error", "rate-limited")] * 3,
+             "X: over the byte rate")
+    got = [(await w.recv(timeout=20))["data"] == "x" * 60000 for _ in range(17)]
+    check_eq(got, [True] * 17, "W: the publishes within the burst")
+    await asyncio.sleep(0.2)  # 200 bytes refilled: enough for a ping
+    await x.sync(what="a small message after the byte bucket ran dry")
+    await w.sync(what="W got nothing past the 17")
+
+
 @test(timeout=20)
 async def binary_messages_are_rate_limited(t):
     # Binary frames are errors, but they cost the server an answer each: they pass the same

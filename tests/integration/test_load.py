@@ -129,7 +129,7 @@ async def sigterm_with_full_queue_exits_within_grace(t):
     # A member that reads nothing while its queue is full can neither drain nor answer the
     # close: signald must still exit when the 3 s grace period is over, although its next own
     # timer (the ping at half the idle timeout) is a minute away.
-    srv = await t.start("--max-queue-bytes", "262144", "--rate-limit", "0", "--idle-timeout", "120")
+    srv = await t.start("--max-queue-bytes", "262144", "--rate-limit", "0", "--byte-rate-limit", "0", "--idle-timeout", "120")
     room = room_name()
     s = await small_window_member(t, srv, room, "S", write_limit=4096)
     f = await t.client(srv, name="F")
@@ -159,7 +159,7 @@ async def join_leave_churn_does_not_drop_a_slow_reader(t):
     # the server's room beyond the queue limit. V must not be dropped, and what it hears must
     # stay consistent: a churner that left before V's queue reached its peer-joined is taken
     # back (V hears neither), otherwise V hears peer-joined, then peer-left.
-    srv = await t.start("--rate-limit", "0")
+    srv = await t.start("--rate-limit", "0", "--byte-rate-limit", "0")
     room = room_name()
     v = await small_window_member(t, srv, room, "V")
     a = await t.client(srv, name="A")
@@ -221,7 +221,7 @@ async def join_leave_churn_does_not_drop_a_slow_reader(t):
 
 @test(timeout=60)
 async def slow_reader_is_dropped(t):
-    srv = await t.start("--max-queue-bytes", "262144", "--rate-limit", "0")
+    srv = await t.start("--max-queue-bytes", "262144", "--rate-limit", "0", "--byte-rate-limit", "0")
     room = room_name()
     s = await small_window_member(t, srv, room, "S", write_limit=4096)
     f = await t.client(srv, name="F")
@@ -310,7 +310,7 @@ async def slow_reader_is_dropped(t):
 async def slow_reader_does_not_slow_others(t):
     # While one member is stalled (before it is dropped), the others in the room and in other
     # rooms still get their messages promptly.
-    srv = await t.start("--max-queue-bytes", "1048576", "--rate-limit", "0")
+    srv = await t.start("--max-queue-bytes", "1048576", "--rate-limit", "0", "--byte-rate-limit", "0")
     room = room_name()
     s = await small_window_member(t, srv, room, "S")
     f = await t.client(srv, name="F")
@@ -342,7 +342,7 @@ async def flooder_cannot_get_a_reader_dropped(t):
     # R reads, steadily but slowly; F publishes to it far faster than that. R's queue fills, and
     # what does not fit is refused to F with peer-busy: R stays, and every publish is accounted
     # for, either delivered to R (in order) or refused to F, never both, never neither.
-    srv = await t.start("--max-queue-bytes", "262144", "--rate-limit", "0")
+    srv = await t.start("--max-queue-bytes", "262144", "--rate-limit", "0", "--byte-rate-limit", "0")
     room = room_name()
     r = await small_window_member(t, srv, room, "R")
     f = await t.client(srv, name="F")

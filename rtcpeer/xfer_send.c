@@ -55,6 +55,27 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* The file at path, opened for reading, if it is a regular file (its stat in *st); else -1 with
+ * the reason in *why. The one test for a file we send, before the code is printed and again
+ * when its turn comes, since it may have changed in between. */
+static int open_regular(const char *path, struct stat *st, const char **why)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, st) < 0) {
+		*why = strerror(errno);
+		goto fail;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		*why = "not a regular file";
+		goto fail;
+	}
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 /* Everything that can be checked before anyone waits for us is checked before the code is
  * printed: files exist, are regular, readable, and have names a receiver can accept. */
 static int check_files(const struct cli *cli)
@@ -62,15 +83,12 @@ static int check_files(const struct cli *cli)
 	char err[128];
 	for (size_t i = 0; i < cli->nargs; i++) {
 		struct stat st;
-		const char *path = cli->args[i], *name = base_name(path);
+		const char *path = cli->args[i], *name = base_name(path), *why;
 		char shown[1024];
 		util_quote(shown, sizeof(shown), path);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			fprintf(stderr, "rtcpeer: %s: %s\n", shown,
-				fd < 0 ? strerror(errno) : "not a regular file");
-			if (fd >= 0)
-				close(fd);
+		int fd = open_regular(path, &st, &why);
+		if (fd < 0) {
+			fprintf(stderr, "rtcpeer: %s: %s\n", shown, why);
 			return -1;
 		}
 		close(fd);
@@ -91,13 +109,20 @@ static void next_file(struct sender *x);
 
 /* ---------------------------------------------------------------- streaming */
 
+/* The file in flight is done with: its data is sent, or the receiver refused it. */
+static void close_file(struct sender *x)
+{
+	if (x->fd >= 0)
+		close(x->fd);
+	x->fd = -1;
+}
+
 static void finish_file_data(struct sender *x)
 {
 	uint8_t digest[XFER_DIGEST_LEN];
 	gnutls_hash_deinit(x->hash, digest);
 	x->hash = NULL;
-	close(x->fd);
-	x->fd = -1;
+	close_file(x);
 	progress_finish(&x->prog);
 	send_msg(x, xfer_build_end(x->seq.id, digest));
 }
@@ -172,10 +197,15 @@ static void next_file(struct sender *x)
 		send_msg(x, xfer_build_done());
 		return;
 	}
-	const char *path = x->cli->args[x->cur];
-	x->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (x->fd < 0 || fstat(x->fd, &st) < 0) {
-		session_finish(x->s, EXIT_IO, "%s: %s", path, strerror(errno));
+	const char *path = x->cli->args[x->cur], *why;
+	x->fd = open_regular(path, &st, &why);
+	if (x->fd < 0) {
+		/* It passed check_files, so it changed since (deleted, replaced): the receiver
+		 * waits for a `file`, and must hear why none comes. */
+		char shown[1024];
+		util_quote(shown, sizeof(shown), path);
+		session_send(x->s, xfer_build_abort("the sender could not open the next file"));
+		session_finish(x->s, EXIT_IO, "%s: %s", shown, why);
 		return;
 	}
 	x->size = (uint64_t)st.st_size;
@@ -195,6 +225,7 @@ static void on_verdict(struct sender *x, const struct xfer_msg *m)
 {
 	char path[1024];
 	util_quote(path, sizeof(path), x->cli->args[x->cur]);
+	close_file(x); /* a reject comes before any data: the file is still open */
 	if (m->type == XFER_T_REJECT) {
 		x->refused++;
 		fprintf(stderr, "rtcpeer: the receiver refused %s: %s\n", path,
@@ -287,9 +318,7 @@ static void on_cleanup(void *arg, int code)
 		gnutls_hash_deinit(x->hash, NULL);
 		x->hash = NULL;
 	}
-	if (x->fd >= 0)
-		close(x->fd);
-	x->fd = -1;
+	close_file(x);
 	progress_finish(&x->prog);
 }
 

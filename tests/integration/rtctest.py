@@ -236,10 +236,11 @@ class Peer:
     """One rtcpeer process. stderr is always drained into `lines`; stdout is either captured
     (stdout=subprocess.PIPE: drained into `out_lines` as text lines, or into `out_chunks` when
     binary_stdout=True), or is left to the caller (drain_stdout=False: read proc.stdout
-    yourself), or goes where the caller says (a file object / fd / DEVNULL)."""
+    yourself), or goes where the caller says (a file object / fd / DEVNULL). preexec_fn runs in
+    the child before exec (e.g. to lower a resource limit)."""
 
     def __init__(self, path, args, name, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                 binary_stdout=False, drain_stdout=True, env=None, cwd=None):
+                 binary_stdout=False, drain_stdout=True, env=None, cwd=None, preexec_fn=None):
         self.path = path
         self.args = list(args)
         self.name = name
@@ -256,7 +257,7 @@ class Peer:
         self.exited_at = None
         self.proc = subprocess.Popen([path] + self.args, stdin=stdin, stdout=stdout,
                                      stderr=subprocess.PIPE, env=_clean_env(env), cwd=cwd,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=preexec_fn)
         _PEERS.append(self)
         t = threading.Thread(target=self._drain_err, daemon=True)
         t.start()

@@ -6,11 +6,13 @@ Run: /usr/bin/python3 tests/integration/test_rtcpeer_transfer.py BUILD/signald/s
 
 Cases: a 100 MiB random file; three files in one session; an empty and a 1-byte file; names with
 spaces/UTF-8, a leading '-' and directory parts; an existing file is never overwritten (and the
-session goes on), --force replaces it; --json events; bad codes and usage errors (exit 2); an
-unreachable server (exit 3, quickly).
+session goes on), --force replaces it; a sender that refused files keeps no descriptors; a file
+deleted before its turn aborts the session with a reason; --json events; bad codes and usage
+errors (exit 2); an unreachable server (exit 3, quickly).
 """
 
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -18,7 +20,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from rtctest import (EXIT_IO, EXIT_OK, EXIT_REFUSED, EXIT_SIGNALING, EXIT_USAGE, MiB, check, check_eq,  # noqa: E402
+from rtctest import (EXIT_IO, EXIT_OK, EXIT_PEER, EXIT_REFUSED, EXIT_SIGNALING, EXIT_USAGE, MiB, check, check_eq,  # noqa: E402
                      check_events, closed_port, event, exit_str, info, listdir, random_file,
                      rtc_test, run_tests, sha256_file, temp_leftovers, write_file)
 
@@ -140,6 +142,56 @@ def existing_file_not_overwritten(env):
     # The session went on with the next file.
     check_received(out, {"keep.txt": sha256_file(os.path.join(out, "keep.txt")), "new.bin": new_digest})
     check_eq(temp_leftovers(out), [], "temporary files left in the output directory")
+
+
+@rtc_test(timeout=90)
+def many_refused_files_low_fd_limit(env):
+    """Every file the receiver refuses is closed by the sender: 40 files it already has, sent
+    under RLIMIT_NOFILE 40 (rtcpeer needs about 10 of its own). A leaked descriptor per refusal
+    would run out before the last file."""
+    src = env.tmpdir("src")
+    out = env.tmpdir("out")
+    n = 40
+    files = []
+    for i in range(n):
+        files.append(write_file(os.path.join(src, f"f{i:02d}"), b"new\n"))
+        write_file(os.path.join(out, f"f{i:02d}"), b"old\n")
+
+    def low_fd_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+
+    s = env.send(files, preexec_fn=low_fd_limit)
+    r = env.recv(s.read_code(), out)
+    r.expect_exit(EXIT_REFUSED, 60, "receiver refusing every file")
+    s.expect_exit(EXIT_REFUSED, 60, "sender with every file refused")
+    refusals = [l for l in s.stderr_lines() if l.startswith("rtcpeer: the receiver refused ")]
+    check_eq(len(refusals), n, "refusals reported by the sender")
+    for i in range(n):
+        with open(os.path.join(out, f"f{i:02d}"), "rb") as f:
+            check_eq(f.read(), b"old\n", f"f{i:02d} in the output directory")
+
+
+@rtc_test(timeout=60)
+def file_gone_before_its_turn(env):
+    """A file deleted after the sender's start checks: the sender says so and exits 8, and
+    tells the receiver, which reports the sender's abort (not a vanished peer)."""
+    src = env.tmpdir("src")
+    out = env.tmpdir("out")
+    first = os.path.join(src, "first.bin")
+    digest = random_file(first, 100000)
+    gone = write_file(os.path.join(src, "gone.txt"), b"soon deleted\n")
+    s = env.send([first, gone])
+    code = s.read_code()   # the checks are done; nothing is opened again until a receiver comes
+    os.unlink(gone)
+    r = env.recv(code, out)
+    s.expect_exit(EXIT_IO, 30, "sender whose second file disappeared")
+    r.expect_exit(EXIT_PEER, 30, "receiver of an aborted session")
+    check(f"rtcpeer: {gone}: No such file or directory" in s.stderr_lines(),
+          f"sender did not name the missing file; stderr:\n{s.stderr_tail()}")
+    check("rtcpeer: the sender aborted: the sender could not open the next file"
+          in r.stderr_lines(), f"receiver did not report the sender's abort; stderr:\n"
+          f"{r.stderr_tail()}")
+    check_received(out, {"first.bin": digest})
 
 
 @rtc_test(timeout=60)

@@ -170,10 +170,13 @@ static gboolean pump(gpointer arg)
 	return G_SOURCE_REMOVE;
 }
 
+/* Resumes the pump only in the data phase, between accept and end: that is when the hash
+ * exists. An open file alone is not enough: next_file() opens it before the receiver has
+ * accepted, and data then would be a protocol error (and hash with no handle). */
 static void on_buffered_low(void *arg)
 {
 	struct sender *x = arg;
-	if (x->fd >= 0 && !x->pump)
+	if (x->hash && x->fd >= 0 && !x->pump)
 		x->pump = g_idle_add(pump, x);
 }
 

@@ -69,6 +69,16 @@ static int open_regular(const char *path, struct stat *st, const char **why)
 		*why = "not a regular file";
 		goto fail;
 	}
+	/* We send st_size bytes. Files in /proc and /sys say 0 and have content anyway: sent as
+	 * they are, they would arrive empty and verify. One byte tells them from an empty file. */
+	uint8_t probe;
+	ssize_t n = st->st_size == 0 ? read(fd, &probe, 1) : 0;
+	if (n != 0) {
+		*why = n < 0 ? strerror(errno)
+			     : "its size reads as 0 but it has content (not a file with a known "
+			       "size); copy it to a regular file first";
+		goto fail;
+	}
 	return fd;
 fail:
 	if (fd >= 0)

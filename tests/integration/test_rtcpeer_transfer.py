@@ -4,9 +4,10 @@
 Run: /usr/bin/python3 tests/integration/test_rtcpeer_transfer.py BUILD/signald/signald [CASE ...]
 (rtcpeer: BUILD/rtcpeer/rtcpeer or $RTCPEER)
 
-Cases: a 100 MiB random file; three files in one session; an empty and a 1-byte file; names with
-spaces/UTF-8, a leading '-' and directory parts; an existing file is never overwritten (and the
-session goes on), --force replaces it; a sender that refused files keeps no descriptors; a file
+Cases: a 100 MiB random file; three files in one session; an empty and a 1-byte file; /proc files
+(size 0, with content) refused before the code is printed; names with spaces/UTF-8, a leading
+'-' and directory parts; an existing file is never overwritten (and the session goes on),
+--force replaces it; a sender that refused files keeps no descriptors; a file
 deleted before its turn aborts the session with a reason; --json events; bad codes and usage
 errors (exit 2); an unreachable server (exit 3, quickly).
 """
@@ -85,6 +86,20 @@ def empty_and_one_byte(env):
     check_eq(os.path.getsize(os.path.join(out, "one")), 1, "size of 'one'")
     check_summary(r, 2, 1)
     check_summary(s, 2, 1)
+
+
+@rtc_test(timeout=60)
+def proc_file_refused_before_the_code(env):
+    """/proc files say size 0 and have content: sent as they are they would arrive empty and
+    verify. The sender refuses them in its start checks (exit 8, no code printed)."""
+    dead = f"ws://127.0.0.1:{closed_port()}/ws"   # never reached: the check comes first
+    for path in ("/proc/cpuinfo", "/proc/self/status"):
+        s = env.send([path], server=dead, name=f"send {path}")
+        s.expect_exit(EXIT_IO, 10, f"sending {path}")
+        want = (f"rtcpeer: {path}: its size reads as 0 but it has content (not a file with a "
+                f"known size); copy it to a regular file first")
+        check(want in s.stderr_lines(), f"{s.name}: no {want!r}; stderr:\n{s.stderr_tail()}")
+        check_eq(s.stdout_text(), "", f"{s.name}: stdout (no code may be printed)")
 
 
 @rtc_test(timeout=60)

@@ -141,29 +141,53 @@ static int publish(struct receiver *r)
 
 /* ---------------------------------------------------------------- protocol */
 
+static void refuse(struct receiver *r, uint64_t id, enum xfer_reject reason)
+{
+	r->refused++;
+	send_msg(r, xfer_build_reject(id, reason));
+}
+
+/* Without --force the name must be free: 0, or -1 with the reject reason. A name we cannot
+ * even look up is refused now too; accepted, it would fail at linkat after the whole
+ * transfer. */
+static int check_name_free(struct receiver *r, enum xfer_reject *reason)
+{
+	char shown[XFER_NAME_MAX * 4 + 1];
+	struct stat st;
+	if (r->cli->force)
+		return 0;
+	int err = fstatat(r->dirfd, r->name, &st, AT_SYMLINK_NOFOLLOW) < 0 ? errno : 0;
+	if (err == ENOENT)
+		return 0;
+	util_quote(shown, sizeof(shown), r->name);
+	if (err == 0) {
+		fprintf(stderr, "rtcpeer: %s exists; not overwriting it (use --force)\n", shown);
+		*reason = XFER_REJECT_EXISTS;
+	} else {
+		fprintf(stderr, "rtcpeer: refusing %s: cannot check whether it exists: %s\n", shown,
+			strerror(err));
+		*reason = XFER_REJECT_IO_ERROR;
+	}
+	return -1;
+}
+
 static void on_file(struct receiver *r, const struct xfer_msg *m)
 {
 	char err[128];
-	struct stat st;
+	enum xfer_reject reason;
 	if (xfer_name_sanitize(m->name, r->name, sizeof(r->name), err, sizeof(err)) != XFER_NAME_OK) {
 		fprintf(stderr, "rtcpeer: refusing a file with an unsafe name: %s\n", err);
-		r->refused++;
-		send_msg(r, xfer_build_reject(m->id, XFER_REJECT_BAD_NAME));
+		refuse(r, m->id, XFER_REJECT_BAD_NAME);
 		return;
 	}
-	if (!r->cli->force && fstatat(r->dirfd, r->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		char shown[XFER_NAME_MAX * 4 + 1];
-		util_quote(shown, sizeof(shown), r->name);
-		fprintf(stderr, "rtcpeer: %s exists; not overwriting it (use --force)\n", shown);
-		r->refused++;
-		send_msg(r, xfer_build_reject(m->id, XFER_REJECT_EXISTS));
+	if (check_name_free(r, &reason) < 0) {
+		refuse(r, m->id, reason);
 		return;
 	}
 	if (open_temp(r) < 0 || gnutls_hash_init(&r->hash, GNUTLS_DIG_SHA256) < 0) {
 		fprintf(stderr, "rtcpeer: cannot create %s: %s\n", r->name, strerror(errno));
 		drop_temp(r);
-		r->refused++;
-		send_msg(r, xfer_build_reject(m->id, XFER_REJECT_IO_ERROR));
+		refuse(r, m->id, XFER_REJECT_IO_ERROR);
 		return;
 	}
 	progress_start(&r->prog, r->name, m->size,

@@ -24,7 +24,7 @@
 	X(EXIT_INTEGRITY,    6, "integrity check failed (checksum or size mismatch)")        \
 	X(EXIT_PEER,         7, "the peer aborted or went away")                             \
 	X(EXIT_IO,           8, "local I/O error")                                           \
-	X(EXIT_REFUSED,      9, "a file was refused (it exists, or its name is unsafe)")     \
+	X(EXIT_REFUSED,      9, "a file was refused, or the receiver could not store it")    \
 	X(EXIT_INTERRUPTED, 130, "interrupted (SIGINT or SIGTERM)")
 
 enum rtc_exit {

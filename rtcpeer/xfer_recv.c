@@ -39,7 +39,7 @@ struct receiver {
 	gnutls_hash_hd_t hash;
 	struct progress prog;
 	uint64_t total, start_ns;
-	unsigned ok, refused, corrupted;
+	unsigned ok, refused, corrupted, unstored; /* unstored: io-error verdicts */
 	guint bye_timer;
 	int final;                   /* exit code once the sender is done */
 };
@@ -256,10 +256,31 @@ static void sync_dir(struct receiver *r)
 			 strerror(errno));
 }
 
+/* Counts and reports the verdict on one file. err: errno of a failed sync or link. */
+static void report_verdict(struct receiver *r, enum xfer_verdict v, int err)
+{
+	if (v == XFER_VERDICT_OK) {
+		r->ok++;
+		if (!r->cli->quiet)
+			fprintf(stderr, "received %s (%llu bytes)\n", r->name,
+				(unsigned long long)r->seq.size);
+		session_event(r->s, "file", json_pack("{s:s, s:I}", "name", r->name, "bytes",
+						      (json_int_t)r->seq.size));
+	} else if (v == XFER_VERDICT_IO_ERROR) {
+		r->unstored++; /* our own disk failed us: a local I/O error, not the sender's doing */
+		fprintf(stderr, "rtcpeer: %s not kept: syncing or naming it failed: %s\n", r->name,
+			strerror(err));
+	} else {
+		r->corrupted++;
+		fprintf(stderr, "rtcpeer: %s not kept: %s\n", r->name, xfer_verdict_human(v));
+	}
+}
+
 static void on_end(struct receiver *r, const struct xfer_msg *m)
 {
 	uint8_t digest[XFER_DIGEST_LEN];
 	enum xfer_verdict v = XFER_VERDICT_OK;
+	int err = 0;
 	gnutls_hash_deinit(r->hash, digest);
 	r->hash = NULL;
 	progress_finish(&r->prog);
@@ -267,25 +288,13 @@ static void on_end(struct receiver *r, const struct xfer_msg *m)
 		v = XFER_VERDICT_SIZE;
 	else if (memcmp(digest, m->sha256, sizeof(digest)) != 0)
 		v = XFER_VERDICT_CHECKSUM;
-	else if (fsync(r->fd) < 0 || publish(r) < 0)
+	if (v == XFER_VERDICT_OK && (fsync(r->fd) < 0 || publish(r) < 0)) {
 		v = XFER_VERDICT_IO_ERROR;
-	if (v == XFER_VERDICT_OK) {
-		sync_dir(r);
-		r->ok++;
-		if (!r->cli->quiet)
-			fprintf(stderr, "received %s (%llu bytes)\n", r->name,
-				(unsigned long long)r->seq.size);
-		session_event(r->s, "file", json_pack("{s:s, s:I}", "name", r->name, "bytes",
-						      (json_int_t)r->seq.size));
-	} else {
-		if (v == XFER_VERDICT_IO_ERROR)
-			r->refused++;
-		else
-			r->corrupted++;
-		fprintf(stderr, "rtcpeer: %s not kept: %s%s%s\n", r->name, xfer_verdict_human(v),
-			v == XFER_VERDICT_IO_ERROR ? ": " : "",
-			v == XFER_VERDICT_IO_ERROR ? strerror(errno) : "");
+		err = errno;
 	}
+	if (v == XFER_VERDICT_OK)
+		sync_dir(r);
+	report_verdict(r, v, err);
 	drop_temp(r); /* closes; unlinks whatever temporary name is left */
 	send_msg(r, xfer_build_verdict(m->id, v));
 }
@@ -335,7 +344,11 @@ static void on_message(void *arg, int binary, const uint8_t *buf, size_t len)
 		send_msg(r, xfer_build_bye());
 		/* The sender closes when it reads our bye; that is the end. Should it not, we
 		 * still stop after a while: we have everything. */
-		r->final = r->corrupted ? EXIT_INTEGRITY : r->refused ? EXIT_REFUSED : EXIT_OK_;
+		/* rtcpeer.1, EXIT STATUS: the lowest code that applies. */
+		r->final = r->corrupted ? EXIT_INTEGRITY
+			   : r->unstored ? EXIT_IO
+			   : r->refused  ? EXIT_REFUSED
+					 : EXIT_OK_;
 		session_expect_close(r->s, r->final);
 		r->bye_timer = g_timeout_add(RECV_BYE_WAIT_MS, bye_timeout, r);
 		break;

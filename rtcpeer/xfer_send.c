@@ -245,6 +245,12 @@ static void on_verdict(struct sender *x, const struct xfer_msg *m)
 			xfer_reject_human(m->reject));
 	} else if (m->verdict == XFER_VERDICT_OK) {
 		x->ok++;
+	} else if (m->verdict == XFER_VERDICT_IO_ERROR) {
+		/* It arrived intact and the receiver's disk failed: not a corrupt transfer (6), the
+		 * receiver could not take the file, as with a reject (rtcpeer.1, exit 9). */
+		x->refused++;
+		fprintf(stderr, "rtcpeer: %s was not kept: %s\n", path,
+			xfer_verdict_human(m->verdict));
 	} else {
 		x->corrupted++;
 		fprintf(stderr, "rtcpeer: %s did not arrive intact: %s\n", path,

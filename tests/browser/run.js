@@ -350,7 +350,7 @@ scenario('e', 'hostile file names from the page -> rtcpeer recv -o DIR: refused,
   }, { names: offers.map((o) => o[0]), fresh: fresh.toString('base64') });
   const recv = rtcpeer('rtcpeer recv', ['recv', ...peerArgs(['-o', out]), code]);
   s.procs.push(recv);
-  await recv.expectExit(9, 30000); // EXIT_REFUSED: "a file was refused (it exists, or its name is unsafe)"
+  await recv.expectExit(9, 30000); // EXIT_REFUSED: "a file was refused, or the receiver could not store it"
   // What rtcpeer said, in order: one line per refusal.
   const said = recv.lines.filter((l) => /^rtcpeer: (refusing|.* exists;)/.test(l));
   const want = [...offers.filter((o) => o[1]).map((o) => `rtcpeer: refusing a file with an unsafe name: ${o[1]}`),

@@ -7,9 +7,10 @@ Run: /usr/bin/python3 tests/integration/test_rtcpeer_transfer.py BUILD/signald/s
 Cases: a 100 MiB random file; three files in one session; an empty and a 1-byte file; /proc files
 (size 0, with content) refused before the code is printed; names with spaces/UTF-8, a leading
 '-' and directory parts; an existing file is never overwritten (and the session goes on),
---force replaces it; a sender that refused files keeps no descriptors; a file
-deleted before its turn aborts the session with a reason; --json events; bad codes and usage
-errors (exit 2); an unreachable server (exit 3, quickly).
+--force replaces it; a received file the receiver cannot name (exit 8 there, 9 for the sender);
+a sender that refused files keeps no descriptors; a file deleted before its turn aborts the
+session with a reason; --json events; bad codes and usage errors (exit 2); an unreachable
+server (exit 3, quickly).
 """
 
 import os
@@ -245,6 +246,29 @@ def force_replaces_existing_file(env):
     check_received(out, {"doc.txt": digest})
     check_eq(temp_leftovers(out), [], "temporary files left in the output directory")
     check_summary(r, 1, 123457)
+
+
+@rtc_test(timeout=60)
+def receiver_cannot_name_file(env):
+    """The receiver's own failure to store a verified file (here --force cannot rename over a
+    directory) is a local I/O error there (exit 8); the sender, whose file arrived intact,
+    counts it as not taken (exit 9), not as corrupt (6). The session goes on."""
+    src = env.tmpdir("src")
+    out = env.tmpdir("out")
+    os.mkdir(os.path.join(out, "taken"))
+    taken = write_file(os.path.join(src, "taken"), b"a file where a directory is\n")
+    nxt = os.path.join(src, "next.bin")
+    digest = random_file(nxt, 70000)
+    s, r, _ = env.transfer([taken, nxt], out, recv_extra=["--force"], want_send=EXIT_REFUSED,
+                           want_recv=EXIT_IO)
+    check("rtcpeer: taken not kept: syncing or naming it failed: Is a directory"
+          in r.stderr_lines(), f"receiver did not say why; stderr:\n{r.stderr_tail()}")
+    check(f"rtcpeer: {taken} was not kept: the receiver could not write the file"
+          in s.stderr_lines(), f"sender did not report the receiver's failure; stderr:\n"
+          f"{s.stderr_tail()}")
+    check(os.path.isdir(os.path.join(out, "taken")), "the directory 'taken' was replaced")
+    check_eq(sha256_file(os.path.join(out, "next.bin")), digest, "sha256 of next.bin")
+    check_eq(temp_leftovers(out), [], "temporary files left in the output directory")
 
 
 @rtc_test(timeout=60)

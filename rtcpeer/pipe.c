@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -130,9 +131,13 @@ static void on_buffered_low(void *arg)
 }
 
 /* The reader sees EOF; fd 1 stays taken (by /dev/null), so no socket opened later can land
- * on it and receive what was meant for stdout. */
+ * on it and receive what was meant for stdout. A socket that is stdin too (socat EXEC:, inetd,
+ * systemd Accept=yes) stays open through fd 0, so replacing fd 1 sends no FIN: shut down its
+ * sending side first, as netcat -N does. */
 static void end_stdout(void)
 {
+	if (shutdown(STDOUT_FILENO, SHUT_WR) < 0 && errno != ENOTSOCK)
+		log_debug("pipe", "shutting down stdout: %s", strerror(errno));
 	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		dup2(fd, STDOUT_FILENO);

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""rtcpeer pipe end to end: both directions at once, half-close, and a slow reader (bounded
-memory through backpressure).
+"""rtcpeer pipe end to end: both directions at once, half-close (also on a socket that is stdin
+and stdout at once), and a slow reader (bounded memory through backpressure).
 
 Run: /usr/bin/python3 tests/integration/test_rtcpeer_pipe.py BUILD/signald/signald [CASE ...]
 (rtcpeer: BUILD/rtcpeer/rtcpeer or $RTCPEER)
@@ -10,6 +10,7 @@ A is `rtcpeer pipe` without a code (it prints the code on stderr), B is `rtcpeer
 
 import hashlib
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -106,6 +107,44 @@ def half_close(env):
     check(a.stdout_bytes() == payload, f"A's stdout ({len(a.stdout_bytes())} bytes) differs from "
           f"what B read ({len(payload)} bytes)")
     check_exits(a, b)
+
+
+def read_to_eof(sock, timeout):
+    """Everything sock receives until EOF; fails if EOF does not come within timeout."""
+    sock.settimeout(timeout)
+    data = b""
+    try:
+        while True:
+            b = sock.recv(65536)
+            if not b:
+                return data
+            data += b
+    except socket.timeout:
+        check(False, f"no EOF on the socket within {timeout}s ({len(data)} bytes: {data[:40]!r})")
+
+
+@rtc_test(timeout=60)
+def half_close_socket_stdio(env):
+    """B's stdin and stdout are one socket (socat EXEC:, inetd, systemd Accept=yes). When A's
+    input ends, B's end of the socket must send FIN: replacing fd 1 alone leaves the socket
+    open through fd 0. The other direction goes on until our side shuts down its writing."""
+    ours, theirs = socket.socketpair()
+    a = env.pipe(None, stdin=subprocess.PIPE, stdout=subprocess.PIPE, binary_stdout=True)
+    code = a.read_pipe_code()
+    b = env.pipe(code, stdin=theirs, stdout=theirs)
+    theirs.close()
+    ours.sendall(b"from B\n")
+    a.proc.stdin.write(b"from A\n")
+    a.proc.stdin.close()
+    check_eq(read_to_eof(ours, 15), b"from A\n", "what B wrote to its socket before EOF")
+    check(b.running(), f"B exited although its stdin is open: {b.describe()}")
+    a.wait_stdout_bytes(7, 15)
+    ours.shutdown(socket.SHUT_WR)
+    b.expect_exit(EXIT_OK, 20, "B after its socket's input ended")
+    a.expect_exit(EXIT_OK, 20, "A")
+    a.wait_stdout_eof(5)
+    check_eq(a.stdout_bytes(), b"from B\n", "A's stdout")
+    ours.close()
 
 
 @rtc_test(timeout=150)

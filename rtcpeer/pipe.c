@@ -147,6 +147,15 @@ static void end_stdout(void)
 
 /* ---------------------------------------------------------------- stdout */
 
+/* The peer's data has nowhere to go (a reader like `head -c5` is gone, or a disk is full). Say
+ * so before going: the peer would otherwise see only a closed connection. */
+static void stdout_failed(struct pipe_state *p, int err)
+{
+	session_send(p->s, xfer_build_abort(err == EPIPE ? "the other side's output was closed"
+							 : "the other side cannot write its output"));
+	session_finish(p->s, EXIT_IO, "writing stdout: %s", strerror(err));
+}
+
 static int flush_out(struct pipe_state *p)
 {
 	while (p->out_off < p->out_len) {
@@ -156,7 +165,7 @@ static int flush_out(struct pipe_state *p)
 		if (n < 0 && errno == EAGAIN)
 			return 1;
 		if (n < 0) {
-			session_finish(p->s, EXIT_IO, "writing stdout: %s", strerror(errno));
+			stdout_failed(p, errno);
 			return -1;
 		}
 		p->out_off += (size_t)n;
@@ -202,7 +211,7 @@ static void on_data(struct pipe_state *p, const uint8_t *buf, size_t len)
 	if (p->out_len == 0) { /* fast path: straight to stdout */
 		ssize_t n = write(STDOUT_FILENO, buf, len);
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			session_finish(p->s, EXIT_IO, "writing stdout: %s", strerror(errno));
+			stdout_failed(p, errno);
 			return;
 		}
 		if (n > 0) {

@@ -11,7 +11,8 @@ Expected: the survivor exits 7 (the peer aborted or went away) with a message; a
 receiver died notices within 10 s (it is sending: SCTP retransmissions give up), a receiver
 whose sender died within 20 s (it only listens: consent expires after 15 s without a DTLS
 record from the peer, rtcpeer/consent.h); a receiver leaves
-neither the final file nor a `.rtcpeer-*` temporary file.
+neither the final file nor a `.rtcpeer-*` temporary file. A pipe whose reader goes early
+(`| head -c5`) ends with exit 8 there, and the other side hears why.
 """
 
 import os
@@ -23,7 +24,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from rtctest import (EXIT_OK, EXIT_PEER, MiB, check, check_eq, exit_str, info, listdir,  # noqa: E402
+from rtctest import (EXIT_IO, EXIT_OK, EXIT_PEER, MiB, check, check_eq, exit_str, info, listdir,  # noqa: E402
                      proc_io, rtc_test, run_tests, sparse_file, temp_leftovers)
 
 BIG = 4 * 1024 * MiB   # 4 GiB of zeros (sparse): minutes at loopback speed
@@ -133,6 +134,26 @@ def pipe_peer_killed(env):
     b.signal(signal.SIGKILL)
     b.wait(10)
     check_survivor(a, t_kill)
+
+
+@rtc_test(timeout=60)
+def pipe_reader_closed_early(env):
+    """`rtcpeer pipe CODE | head -c5`: B's reader takes 5 bytes and goes. B cannot write
+    (EPIPE; SIGPIPE is ignored) and exits 8, telling A why; A reports B's abort, not a
+    vanished peer."""
+    with open("/dev/zero", "rb") as zero:
+        a = env.pipe(None, stdin=zero, stdout=subprocess.DEVNULL)
+        code = a.read_pipe_code()
+        b = env.pipe(code, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, drain_stdout=False)
+    got = os.read(b.proc.stdout.fileno(), 5)   # blocks until A's zeros arrive
+    check_eq(got, b"\0" * len(got), "B's first bytes")
+    b.proc.stdout.close()
+    b.expect_exit(EXIT_IO, 20, "B, its reader gone")
+    check("rtcpeer: writing stdout: Broken pipe" in b.stderr_lines(),
+          f"B did not say why; stderr:\n{b.stderr_tail()}")
+    a.expect_exit(EXIT_PEER, 20, "A, whose peer's reader went away")
+    check("rtcpeer: the peer aborted: the other side's output was closed" in a.stderr_lines(),
+          f"A did not report B's abort; stderr:\n{a.stderr_tail()}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@
 	X(EXIT_PEER,         7, "the peer aborted or went away")                             \
 	X(EXIT_IO,           8, "local I/O error")                                           \
 	X(EXIT_REFUSED,      9, "a file was refused, or the receiver could not store it")    \
-	X(EXIT_INTERRUPTED, 130, "interrupted (SIGINT or SIGTERM)")
+	X(EXIT_INTERRUPTED, 130, "interrupted (SIGINT, SIGTERM or SIGHUP)")
 
 enum rtc_exit {
 #define RTC_X_ENUM(sym, val, text) sym = val,

@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,11 @@ _Static_assert(PEER_LANE_BUFFER >= 2 * LANES_SEND_MAX, "a lane's buffer holds tw
 #define SCOPE "session"
 #define SESSION_LINGER_MS 1000 /* at most, for the last message to be acknowledged */
 
+/* Signals that end a session cleanly: the peer is told and temporary files go. SIGHUP is the
+ * terminal or the ssh connection going away; its default action would kill us without either
+ * (a .rtcpeer-*.part file stays where there is no O_TMPFILE). */
+static const int STOP_SIGNALS[] = {SIGINT, SIGTERM, SIGHUP};
+
 struct session {
 	const struct cli *cli;
 	const struct session_app *app;
@@ -46,7 +52,7 @@ struct session {
 	int finished, exit_code;
 	guint linger;
 	unsigned linger_ticks;
-	guint sigint, sigterm;
+	guint signal_src[G_N_ELEMENTS(STOP_SIGNALS)];
 };
 
 /* ---------------------------------------------------------------- ending */
@@ -817,8 +823,8 @@ int session_run(const struct cli *cli, const char *room, const uint8_t secret[SE
 	memcpy(s.secret, secret, SESSION_SECRET_LEN);
 	s.ice = cli->ice;
 	s.loop = g_main_loop_new(NULL, FALSE);
-	s.sigint = g_unix_signal_add(SIGINT, on_signal, &s);
-	s.sigterm = g_unix_signal_add(SIGTERM, on_signal, &s);
+	for (size_t i = 0; i < G_N_ELEMENTS(STOP_SIGNALS); i++)
+		s.signal_src[i] = g_unix_signal_add(STOP_SIGNALS[i], on_signal, &s);
 
 	struct sigclient_config scfg = {cli->server, cli->ca_file, cli->insecure};
 	struct sigclient_callbacks scb = {sig_connected_cb, sig_message_cb, sig_closed_cb, &s};
@@ -839,8 +845,8 @@ int session_run(const struct cli *cli, const char *room, const uint8_t secret[SE
 	peer_free(s.peer);
 	lanes_free(s.lanes); /* after the peer: its last callbacks during close may reach it */
 	sigclient_free(s.sig);
-	g_source_remove(s.sigint);
-	g_source_remove(s.sigterm);
+	for (size_t i = 0; i < G_N_ELEMENTS(STOP_SIGNALS); i++)
+		g_source_remove(s.signal_src[i]);
 	g_main_loop_unref(s.loop);
 	memset(s.secret, 0, sizeof(s.secret));
 	return s.exit_code;

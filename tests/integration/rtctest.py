@@ -51,6 +51,7 @@ EXTRA_SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehavi
 # Exit codes of rtcpeer (rtcpeer/cli.h).
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_SIGNALING, EXIT_CONNECT = 0, 1, 2, 3, 4
 EXIT_AUTH, EXIT_INTEGRITY, EXIT_PEER, EXIT_IO, EXIT_REFUSED = 5, 6, 7, 8, 9
+EXIT_INTERRUPTED = 130
 EXIT_NAMES = {0: "ok", 1: "internal", 2: "usage", 3: "signaling", 4: "connect", 5: "auth",
               6: "integrity", 7: "peer", 8: "io", 9: "refused", 130: "interrupted"}
 

@@ -24,8 +24,9 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from rtctest import (EXIT_IO, EXIT_OK, EXIT_PEER, MiB, check, check_eq, exit_str, info, listdir,  # noqa: E402
-                     proc_io, rtc_test, run_tests, sparse_file, temp_leftovers)
+from rtctest import (EXIT_INTERRUPTED, EXIT_IO, EXIT_OK, EXIT_PEER, MiB, check,  # noqa: E402
+                     check_eq, exit_str, info, listdir, proc_io, rtc_test, run_tests, sparse_file,
+                     temp_leftovers)
 
 BIG = 4 * 1024 * MiB   # 4 GiB of zeros (sparse): minutes at loopback speed
 KILL_AFTER = 8 * MiB   # receiver has written this much before the kill
@@ -106,6 +107,20 @@ def receiver_interrupted_mid_transfer(env):
     info(f"receiver exited {exit_str(rc)} after SIGINT")
     check_eq(listdir(out), [], "output directory after an interrupted receive")
     check_survivor(s, t_kill)
+
+
+@rtc_test(timeout=90)
+def receiver_hung_up_mid_transfer(env):
+    """SIGHUP (the terminal or ssh connection went away) ends the receiver like SIGTERM: exit
+    130, its temporary file gone, and the sender told why."""
+    s, r, out = start_transfer(env)
+    t_kill = time.monotonic()
+    r.signal(signal.SIGHUP)
+    r.expect_exit(EXIT_INTERRUPTED, NOTICE, "receiver after SIGHUP")
+    check_eq(listdir(out), [], "output directory after a hung-up receive")
+    check_survivor(s, t_kill)
+    check("rtcpeer: the receiver aborted: interrupted" in s.stderr_lines(),
+          f"the sender was not told; stderr:\n{s.stderr_tail()}")
 
 
 @rtc_test(timeout=90)

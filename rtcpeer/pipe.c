@@ -101,8 +101,10 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer arg)
 	ssize_t n = read(fd, buf, p->chunk);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return G_SOURCE_CONTINUE;
-	if (n < 0) {
-		session_finish(p->s, EXIT_IO, "reading stdin: %s", strerror(errno));
+	if (n < 0) { /* as with stdout (stdout_failed): the peer hears why, not just a close */
+		int err = errno;
+		session_send(p->s, xfer_build_abort("the other side cannot read its input"));
+		session_finish(p->s, EXIT_IO, "reading stdin: %s", strerror(err));
 		return G_SOURCE_CONTINUE;
 	}
 	if (n == 0) {

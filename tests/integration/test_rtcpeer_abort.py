@@ -171,5 +171,24 @@ def pipe_reader_closed_early(env):
           f"A did not report B's abort; stderr:\n{a.stderr_tail()}")
 
 
+
+@rtc_test(timeout=60)
+def pipe_stdin_unreadable(env):
+    """B's stdin is a directory: every read fails (EISDIR). B exits 8 saying so and tells A,
+    which reports B's abort rather than a vanished peer."""
+    a = env.pipe(None, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    code = a.read_pipe_code()
+    fd = os.open(env.tmpdir("stdin"), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        b = env.pipe(code, stdin=fd, stdout=subprocess.DEVNULL)
+    finally:
+        os.close(fd)
+    b.expect_exit(EXIT_IO, 20, "B, its stdin unreadable")
+    check("rtcpeer: reading stdin: Is a directory" in b.stderr_lines(),
+          f"B did not say why; stderr:\n{b.stderr_tail()}")
+    a.expect_exit(EXIT_PEER, 20, "A, whose peer cannot read its input")
+    check("rtcpeer: the peer aborted: the other side cannot read its input" in a.stderr_lines(),
+          f"A did not report B's abort; stderr:\n{a.stderr_tail()}")
+
 if __name__ == "__main__":
     run_tests()

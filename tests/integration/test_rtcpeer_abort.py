@@ -163,13 +163,17 @@ def pipe_reader_closed_early(env):
     got = os.read(b.proc.stdout.fileno(), 5)   # blocks until A's zeros arrive
     check_eq(got, b"\0" * len(got), "B's first bytes")
     b.proc.stdout.close()
-    b.expect_exit(EXIT_IO, 20, "B, its reader gone")
-    check("rtcpeer: writing stdout: Broken pipe" in b.stderr_lines(),
-          f"B did not say why; stderr:\n{b.stderr_tail()}")
-    a.expect_exit(EXIT_PEER, 20, "A, whose peer's reader went away")
-    check("rtcpeer: the peer aborted: the other side's output was closed" in a.stderr_lines(),
-          f"A did not report B's abort; stderr:\n{a.stderr_tail()}")
+    expect_local_io_abort(a, b, "writing stdout: Broken pipe", "the other side's output was closed")
 
+
+def expect_local_io_abort(a, b, b_says, reason):
+    """B failed on its own stdin or stdout: it exits 8 saying b_says, and A exits 7 reporting
+    B's abort with `reason`, not a vanished peer."""
+    b.expect_exit(EXIT_IO, 20, "B, after its local I/O error")
+    check(f"rtcpeer: {b_says}" in b.stderr_lines(), f"B did not say why; stderr:\n{b.stderr_tail()}")
+    a.expect_exit(EXIT_PEER, 20, "A, whose peer had a local I/O error")
+    check(f"rtcpeer: the peer aborted: {reason}" in a.stderr_lines(),
+          f"A did not report B's abort; stderr:\n{a.stderr_tail()}")
 
 
 @rtc_test(timeout=60)
@@ -183,12 +187,8 @@ def pipe_stdin_unreadable(env):
         b = env.pipe(code, stdin=fd, stdout=subprocess.DEVNULL)
     finally:
         os.close(fd)
-    b.expect_exit(EXIT_IO, 20, "B, its stdin unreadable")
-    check("rtcpeer: reading stdin: Is a directory" in b.stderr_lines(),
-          f"B did not say why; stderr:\n{b.stderr_tail()}")
-    a.expect_exit(EXIT_PEER, 20, "A, whose peer cannot read its input")
-    check("rtcpeer: the peer aborted: the other side cannot read its input" in a.stderr_lines(),
-          f"A did not report B's abort; stderr:\n{a.stderr_tail()}")
+    expect_local_io_abort(a, b, "reading stdin: Is a directory", "the other side cannot read its input")
+
 
 if __name__ == "__main__":
     run_tests()

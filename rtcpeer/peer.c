@@ -387,6 +387,17 @@ static void consent_expired(void *arg)
 	fail(arg, PEER_FAIL_ICE, msg);
 }
 
+/* What SCTP has already taken from the peer goes up before its close does: the app hears the
+ * peer's last word (an abort with its reason) rather than a bare "closed". */
+static void deliver_pending(struct peer *p)
+{
+	for (unsigned i = 1; i < p->nlanes; i++)
+		if (p->lanes[i].sctp)
+			sctp_deliver_pending(p->lanes[i].sctp);
+	if (p->sctp)
+		sctp_deliver_pending(p->sctp);
+}
+
 static void dtls_state_cb(void *arg, enum dtls_state st)
 {
 	struct peer *p = arg;
@@ -399,6 +410,7 @@ static void dtls_state_cb(void *arg, enum dtls_state st)
 		snprintf(msg, sizeof(msg), "DTLS: %s", dtls_last_error(p->dtls));
 		fail(p, dtls_auth_failed(p->dtls) ? PEER_FAIL_AUTH : PEER_FAIL_DTLS, msg);
 	} else if (st == DTLS_CLOSED) {
+		deliver_pending(p);
 		if (p->state == PEER_CONNECTED)
 			set_state(p, PEER_CLOSED);
 		else

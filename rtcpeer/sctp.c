@@ -326,6 +326,14 @@ static gboolean drain(gpointer arg)
 	return G_SOURCE_REMOVE;
 }
 
+void sctp_deliver_pending(struct sctp *s)
+{
+	if (!s->drain_idle)
+		return; /* nothing arrived since the last drain */
+	g_source_remove(s->drain_idle);
+	drain(s);
+}
+
 static void upcall(struct socket *sock, void *arg, int unused)
 {
 	struct sctp *s = arg;

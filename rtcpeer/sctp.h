@@ -69,6 +69,10 @@ int sctp_reset_stream(struct sctp *s, uint16_t sid);
 /* Stop taking messages from usrsctp (the application cannot keep up): its receive window
  * fills and the peer's sender stalls. Resuming delivers what waited. */
 void sctp_pause_reading(struct sctp *s, int paused);
+/* Delivers now what usrsctp holds for us instead of from the main loop's next idle turn. For
+ * when the layer below closes: the peer's last message (an abort and its reason) often comes
+ * in the same burst as its DTLS close_notify. */
+void sctp_deliver_pending(struct sctp *s);
 /* 1 when everything we sent has been acknowledged by the peer's SCTP. */
 int sctp_drained(struct sctp *s);
 /* Streams negotiated with the peer (valid once connected). */

@@ -28,7 +28,7 @@ static void announce_arrival(struct server *s, struct room *r, struct client *c)
 	struct outmsg *m = server_encode(s, sig_build_peer_joined(c->peer_id, c->meta));
 	if (!m)
 		return;
-	m->origin = c->serial;
+	m->origin = c->membership;
 	for (unsigned i = 0; i < r->count; i++)
 		if (r->members[i] != c)
 			client_send_msg(r->members[i], m);
@@ -36,16 +36,20 @@ static void announce_arrival(struct server *s, struct room *r, struct client *c)
 }
 
 /* A member whose queue still holds c's peer-joined never heard c arrive: take that back,
- * with whatever c relayed after it, instead of sending peer-left behind it. Churn of joins
- * and leaves then costs a member that is behind nothing, and the presence in any queue stays
- * bounded by the room's size (see CONTROL_HEADROOM). refs > 1 while some queue holds it. */
+ * with whatever c relayed in this stay after it, instead of sending peer-left behind it.
+ * Churn of joins and leaves then costs a member that is behind nothing, and the presence in
+ * any queue stays bounded by the room's size (see CONTROL_HEADROOM). Only a member that
+ * joined before c was sent that peer-joined in its present stay; one that came later (even
+ * with the old one still queued from an earlier stay) learnt of c from its `joined` and
+ * must hear it leave. refs > 1 while some queue holds it. */
 static void announce_departure(struct server *s, struct room *r, struct client *c)
 {
 	struct outmsg *news = c->joined_news;
 	struct outmsg *left = server_encode(s, sig_build_peer_left(c->peer_id));
 	for (unsigned i = 0; i < r->count; i++) {
 		struct client *m = r->members[i];
-		if (news && news->refs > 1 && outq_take_back(&m->q, news))
+		if (news && news->refs > 1 && m->membership < c->membership &&
+		    outq_take_back(&m->q, news))
 			continue;
 		if (left)
 			client_send_msg(m, left);
@@ -61,7 +65,7 @@ static int relay(struct server *s, struct client *c, struct client *to, json_t *
 	int busy = 0;
 	if (!m)
 		return -1;
-	m->origin = c->serial;
+	m->origin = c->membership;
 	for (unsigned i = 0; i < c->room->count; i++) {
 		struct client *member = c->room->members[i];
 		if (member != c && (!to || member == to) && client_relay_msg(member, m) < 0)
@@ -147,6 +151,7 @@ static void handle_join(struct client *c, struct sig_msg *m)
 		return;
 	}
 	c->room = r;
+	c->membership = ++s->memberships;
 	c->meta = m->meta ? json_incref(m->meta) : NULL;
 	s->st.joins++;
 	log_debug(SCOPE, "%s joined a room of %u (cap %u)", c->peer_id, r->count, r->cap);
@@ -171,6 +176,7 @@ static void leave_room(struct client *c, int tell_others)
 		announce_departure(s, r, c);
 	outmsg_unref(c->joined_news);
 	c->joined_news = NULL;
+	c->membership = 0;
 	json_decref(c->meta);
 	c->meta = NULL;
 }

@@ -81,13 +81,13 @@ void outq_pop(struct outq *q)
 
 int outq_take_back(struct outq *q, const struct outmsg *first)
 {
-	unsigned i, kept = 0, mask = q->cap - 1;
+	unsigned i, kept, mask = q->cap - 1;
+	uint64_t origin = first->origin;
 	for (i = 0; i < q->count && q->ring[(q->head + i) & mask] != first; i++)
 		;
 	if (i == q->count)
 		return 0;
-	uint64_t origin = first->origin;
-	for (i = 0; i < q->count; i++) {
+	for (kept = i; i < q->count; i++) { /* what came before first stays where it is */
 		struct outmsg *m = q->ring[(q->head + i) & mask];
 		if (m == first || (origin && m->origin == origin)) {
 			q->bytes -= m->len + OUTQ_ENTRY_OVERHEAD;

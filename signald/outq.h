@@ -17,7 +17,7 @@
 
 struct outmsg {
 	unsigned refs;
-	uint64_t origin; /* the connection it speaks for (its serial), 0 for none; see outq_take_back */
+	uint64_t origin; /* the room membership it speaks for, 0 for none; see outq_take_back */
 	size_t len;
 	unsigned char buf[]; /* pre bytes of headroom (LWS_PRE), then len bytes of payload */
 };
@@ -38,7 +38,7 @@ struct outmsg *outq_peek(const struct outq *q);
 /* Drops the head (releasing the queue's reference). */
 void outq_pop(struct outq *q);
 void outq_clear(struct outq *q);
-/* If `first` is still queued, removes it and every other queued message with its origin,
+/* If `first` is still queued, removes it and every message with its origin queued after it,
  * keeping the order of the rest, and returns 1; otherwise changes nothing and returns 0. */
 int outq_take_back(struct outq *q, const struct outmsg *first);
 

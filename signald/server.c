@@ -359,7 +359,7 @@ static void client_arrived(struct server *s, struct client *c, struct lws *wsi)
 		s->clients->prev = c;
 	s->clients = c;
 	s->nclients++;
-	c->serial = ++s->st.connections; /* never 0: outmsg origin 0 means "none" */
+	s->st.connections++;
 
 	if (s->shutting_down) {
 		client_close_after_flush(c, CLOSE_GOING_AWAY);

@@ -33,7 +33,8 @@ struct client {
 	struct room *room;          /* NULL when in no room */
 	json_t *meta;               /* owned; the join's metadata */
 	struct outmsg *joined_news; /* owned ref; the peer-joined sent for it, while in a room */
-	uint64_t serial;            /* connection number (1, 2, ...): the origin of what it sends */
+	uint64_t membership;        /* this stay in a room (1, 2, ... server-wide; 0: in none): the
+				     * origin of what it sends there, and its order of arrival */
 	struct buf rx;              /* reassembly of a fragmented message (bounded) */
 	size_t rx_seen;             /* bytes of the current message, kept or discarded */
 	char *http_body;            /* owned; an HTTP answer waiting for WRITEABLE, LWS_PRE first */
@@ -80,6 +81,7 @@ struct server {
 	struct iptable sockets_per_ip; /* every accepted socket, HTTP included */
 	struct client *clients;
 	unsigned long nclients;
+	uint64_t memberships;     /* joins so far: the last membership number given */
 	struct server_stats st;
 	int port;
 	size_t control_headroom;  /* see CONTROL_HEADROOM in server.c */

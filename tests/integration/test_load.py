@@ -219,6 +219,118 @@ async def join_leave_churn_does_not_drop_a_slow_reader(t):
     await a.sync()
 
 
+async def fall_behind(a, f):
+    """A stops reading, and F publishes 60 KiB at a time to it until A's queue is full (F gets
+    peer-busy): A's later messages wait in signald's queue until A reads again. A small relay
+    still fits in what is left; the stall rule drops nobody within 5 s."""
+    a.ws.transport.pause_reading()
+    for i in range(100):
+        await f.send({"type": "publish", "to": a.peer, "id": i, "data": "x" * 60000})
+        await f.send({"type": "ping", "id": f"fb{i}"})
+        for _ in range(10):
+            m = await f.recv()
+            if m.get("code") == "peer-busy" or m == {"type": "pong", "id": f"fb{i}"}:
+                break
+        if m.get("code") == "peer-busy":
+            return
+    fail("A's queue never filled")
+
+
+async def behind_able_member(t, srv, room):
+    """A member whose socket takes in 4 KiB at a time, but which reads fast when it reads."""
+    sock = small_rcvbuf_socket(srv.host, srv.port, rcvbuf=4096)
+    a = await t.client(srv, name="A", sock=sock, max_queue=1)
+    await a.join(room)
+    return a
+
+
+async def until(c, type_):
+    """The first message of c of this type, skipping others (presence of other members)."""
+    for _ in range(100):
+        m = await c.recv(timeout=20)
+        if m["type"] == type_:
+            return m
+    fail(f"{c.name}: no {type_!r} within 100 messages")
+
+
+async def read_all(c, sid):
+    """Everything c receives up to the pong for ping `sid`, which the caller sent."""
+    got = []
+    for _ in range(1000):
+        m = await c.recv(timeout=20)
+        if m == {"type": "pong", "id": sid}:
+            return got
+        got.append(m)
+    fail(f"{c.name}: no pong for {sid} within 1000 messages")
+
+
+async def take_back_setup(t):
+    """A room with A (which can be made to fall behind) and F in it, and C not yet."""
+    srv = await t.start("--max-queue-bytes", "262144", "--rate-limit", "0", "--byte-rate-limit", "0")
+    room = room_name()
+    a = await behind_able_member(t, srv, room)
+    f, c = await t.client(srv, name="F"), await t.client(srv, name="C")
+    await f.join(room)
+    return room, a, f, c
+
+
+@test(timeout=60)
+async def take_back_spares_an_earlier_stay(t):
+    # C stays once, relays to A, leaves, comes back and leaves again while A is behind. Only
+    # the second stay is taken back from A's queue: the first one's offer still arrives.
+    room, a, f, c = await take_back_setup(t)
+    j1 = await c.join(room)
+    await until(a, "peer-joined")
+    await until(a, "peer-joined")
+    await a.sync()  # A has heard C arrive
+    await fall_behind(a, f)
+    await c.send({"type": "offer", "to": a.peer, "sdp": "from the first stay"})
+    await c.send({"type": "leave"})
+    await until(c, "left")
+    j2 = await c.join(room)
+    await c.send({"type": "leave"})
+    await until(c, "left")
+    await a.send({"type": "ping", "id": "end"})
+    a.ws.transport.resume_reading()
+    got = [m for m in await read_all(a, "end") if m.get("from") != f.peer]
+    check_eq(got[:2], [{"type": "offer", "from": j1["peer"], "sdp": "from the first stay"},
+                       {"type": "peer-left", "peer": j1["peer"]}], "A after C's first stay")
+    rest = [m for m in got[2:] if m.get("peer") == j2["peer"]]
+    check(rest in ([], [{"type": "peer-joined", "peer": j2["peer"], "meta": {}},
+                        {"type": "peer-left", "peer": j2["peer"]}]), f"A on C's second stay: {rest}")
+
+
+@test(timeout=60)
+async def take_back_spares_a_member_that_came_back(t):
+    # A is behind with C's peer-joined still queued, then leaves and joins again: its new
+    # `joined` lists C. When C then leaves, A must hear it (and what C sent meanwhile), though
+    # C's peer-joined from A's earlier stay is still in A's queue.
+    room, a, f, c = await take_back_setup(t)
+    await until(a, "peer-joined")
+    await a.sync()
+    await fall_behind(a, f)
+    jc = await c.join(room)
+    await a.send({"type": "leave"})
+    await a.send({"type": "join", "room": room})
+    for _ in range(10):  # A's second stay has begun once F hears it (A reads nothing yet)
+        m = await until(f, "peer-joined")
+        if m["peer"] not in (a.peer, jc["peer"]):
+            break
+    await c.send({"type": "publish", "data": "while A was back"})
+    await c.send({"type": "leave"})
+    await until(c, "left")
+    await a.send({"type": "ping", "id": "end"})
+    a.ws.transport.resume_reading()
+    got = [m for m in await read_all(a, "end") if m.get("from") != f.peer]
+    types = [m["type"] for m in got]
+    check("joined" in types, f"A never got its second joined: {types}")
+    second = types.index("joined")
+    check(jc["peer"] in [p["peer"] for p in got[second]["peers"]], "C not in A's second joined")
+    after = [m for m in got[second + 1:] if m.get("from") == jc["peer"] or m.get("peer") == jc["peer"]]
+    check_eq(after, [{"type": "publish", "from": jc["peer"], "data": "while A was back"},
+                     {"type": "peer-left", "peer": jc["peer"]}], "A after its second joined")
+
+
 @test(timeout=60)
 async def slow_reader_is_dropped(t):
     srv = await t.start("--max-queue-bytes", "262144", "--rate-limit", "0", "--byte-rate-limit", "0")

@@ -229,15 +229,16 @@ static void t_byte_bound_exact(void **state)
 }
 
 /* A peer that leaves before a member was sent its peer-joined is taken back from that queue
- * with everything it sent after: across a wrapped ring, order and byte count exact, other
- * queues' references untouched; a message no longer queued changes nothing. */
+ * with everything of its origin queued after it (not before): across a wrapped ring, order and
+ * byte count exact, other queues' references untouched; a message no longer queued changes
+ * nothing. */
 static void t_take_back(void **state)
 {
 	(void)state;
 	struct outq q = {0}, other = {0};
 	struct outmsg *pad = msg("pad"), *a = msg("a"), *news = msg("peer-joined X");
 	struct outmsg *b = msg("bb"), *rx = msg("offer from X"), *c = msg("ccc");
-	news->origin = rx->origin = 7;
+	news->origin = rx->origin = a->origin = 7; /* a: same origin, queued before news: kept */
 	b->origin = 3;
 	/* head != 0 and the ring wraps: 3 pads in, popped, then the six below in a ring of 8 */
 	for (int i = 0; i < 3; i++)

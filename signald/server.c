@@ -189,27 +189,36 @@ static int write_queue(struct client *c)
 
 /* ---------------------------------------------------------------- receiving */
 
-/* Two token buckets: messages (in thousandths: rate_limit per second, rate_burst deep) and
- * bytes (byte_rate_limit per second, byte_burst deep), since a room fans each message out to
- * every member and 50 messages of 64 KiB a second would make one client a 200 MB/s source.
- * A message passes when both have room for it, and only then takes from both. */
+/* A token bucket refilled at `rate` units a second, `depth` thousandths deep, in thousandths
+ * (so a refill every millisecond loses nothing to rounding). Idle time past an hour refills
+ * it anyway; capping it there keeps elapsed * rate far from overflowing. */
+static uint64_t refill(uint64_t tokens, uint64_t elapsed_ms, unsigned long rate, uint64_t depth)
+{
+	if (elapsed_ms > 3600 * 1000)
+		elapsed_ms = 3600 * 1000;
+	tokens += elapsed_ms * rate;
+	return tokens > depth ? depth : tokens;
+}
+
+/* Two buckets: messages (rate_limit a second, rate_burst deep) and bytes (byte_rate_limit a
+ * second, byte_burst deep), since a room fans each message out to every member and 50
+ * messages of 64 KiB a second would make one client a 200 MB/s source. A message passes when
+ * both have room for it, and only then takes from both. */
 static int rate_allow(struct client *c, size_t len)
 {
 	const struct signald_config *cfg = c->srv->cfg;
 	uint64_t now = util_now_ms(), elapsed = now - c->refill_ms;
-	uint64_t depth = (uint64_t)cfg->rate_burst * 1000;
 	c->refill_ms = now;
-	c->tokens = c->tokens + elapsed * cfg->rate_limit > depth ? depth
-								   : c->tokens + elapsed * cfg->rate_limit;
-	c->byte_tokens = c->byte_tokens + elapsed * cfg->byte_rate_limit / 1000 > c->srv->byte_burst
-				 ? c->srv->byte_burst
-				 : c->byte_tokens + elapsed * cfg->byte_rate_limit / 1000;
-	if ((cfg->rate_limit && c->tokens < 1000) || (cfg->byte_rate_limit && c->byte_tokens < len))
+	c->tokens = refill(c->tokens, elapsed, cfg->rate_limit, (uint64_t)cfg->rate_burst * 1000);
+	c->byte_tokens = refill(c->byte_tokens, elapsed, cfg->byte_rate_limit,
+				c->srv->byte_burst * 1000);
+	if ((cfg->rate_limit && c->tokens < 1000) ||
+	    (cfg->byte_rate_limit && c->byte_tokens < (uint64_t)len * 1000))
 		return 0;
 	if (cfg->rate_limit)
 		c->tokens -= 1000;
 	if (cfg->byte_rate_limit)
-		c->byte_tokens -= len;
+		c->byte_tokens -= (uint64_t)len * 1000;
 	return 1;
 }
 
@@ -351,7 +360,7 @@ static void client_arrived(struct server *s, struct client *c, struct lws *wsi)
 	c->refill_ms = util_now_ms();
 	buf_init(&c->rx, s->cfg->max_message_size);
 	c->tokens = (uint64_t)s->cfg->rate_burst * 1000;
-	c->byte_tokens = s->byte_burst;
+	c->byte_tokens = s->byte_burst * 1000;
 	lws_get_peer_simple(wsi, c->ip, sizeof(c->ip));
 	iptable_key(c->ip, (unsigned)s->cfg->ipv6_prefix, c->ip_key, sizeof(c->ip_key));
 	c->next = s->clients;

@@ -41,7 +41,7 @@ struct client {
 	size_t http_len;
 	struct outq q;
 	uint64_t tokens;            /* rate limit bucket, in thousandths of a message */
-	uint64_t byte_tokens;       /* byte rate limit bucket */
+	uint64_t byte_tokens;       /* byte rate limit bucket, in thousandths of a byte */
 	uint64_t refill_ms;
 	unsigned strikes;           /* messages sent while rate-limited, in a row */
 	uint64_t drain_deadline_ms; /* close_when_quiet(): close by then at the latest */

@@ -57,6 +57,15 @@ int lanes_attach(struct lanes *l, unsigned lane, struct dc *dc)
 	return 0;
 }
 
+void lanes_detach(struct lanes *l, unsigned lane)
+{
+	if (lane >= l->count || !l->dc[lane])
+		return;
+	l->dc[lane] = NULL;
+	l->attached--;
+	log_debug(SCOPE, "lane %u detached (%u of %u left)", lane, l->attached, l->count);
+}
+
 int lanes_should_engage(int srtt_ms)
 {
 	return srtt_ms >= LANES_MIN_RTT_MS;

@@ -61,6 +61,8 @@ struct lanes *lanes_new(unsigned count, const struct lanes_callbacks *cb);
 void lanes_free(struct lanes *l);
 /* The channel of lane i is open: use it. 0, or -1 (bad index, attached already). */
 int lanes_attach(struct lanes *l, unsigned lane, struct dc *dc);
+/* The lane's channel is gone (the peer reset its stream): nothing is sent on it again. */
+void lanes_detach(struct lanes *l, unsigned lane);
 /* A message that arrived on lane i's channel. */
 void lanes_input(struct lanes *l, unsigned lane, int binary, const uint8_t *buf, size_t len);
 /* Lane i's channel queue has drained (its buffered_low callback). */

@@ -369,12 +369,36 @@ static void lane_dc_low(void *arg, struct dc *dc)
 		lanes_on_low(s->lanes, lane_index(s, dc));
 }
 
+/* The channel of lane i is gone: the peer reset its stream, and the datachannel layer has
+ * freed it. Forget it everywhere before anything can send on it again. A lane is never closed
+ * in a session that goes well, so this ends the session as losing the lane would. */
+static void forget_lane(struct session *s, unsigned i)
+{
+	s->lane_dc[i] = NULL;
+	if (s->lanes)
+		lanes_detach(s->lanes, i);
+}
+
+static void lane_dc_closed(void *arg, struct dc *dc)
+{
+	struct session *s = arg;
+	unsigned i = lane_index(s, dc);
+	if (i == 0)
+		return;
+	forget_lane(s, i);
+	if (s->expect_close)
+		session_finish(s, s->close_code, NULL);
+	else
+		session_finish(s, EXIT_PEER, "the peer closed the channel of lane %u", i);
+}
+
 /* A lane came up: its channel exists before its first message is read. Until the peer has
  * proved the code, nothing is read from it (the first message must be auth, on lane 0). */
 static void peer_lane_cb(void *arg, unsigned lane, int up)
 {
 	struct session *s = arg;
-	static const struct dc_callbacks cb0 = {NULL, lane_dc_message, lane_dc_low, NULL, NULL};
+	static const struct dc_callbacks cb0 = {NULL, lane_dc_message, lane_dc_low, lane_dc_closed,
+						NULL};
 	struct dc_callbacks cb = cb0;
 	if (lane == 0 || lane >= REORDER_MAX_LANES || s->finished)
 		return;
@@ -551,6 +575,7 @@ static void dc_closed_cb(void *arg, struct dc *dc)
 	if (dc != s->dc)
 		return;
 	s->dc = NULL;
+	forget_lane(s, 0); /* lane 0 is this channel once lanes have started */
 	closed_early(s);
 }
 

@@ -778,9 +778,13 @@ static void on_server_error(struct session *s, const struct sig_msg *m)
 	if (strcmp(m->code, "room-full") == 0)
 		session_finish(s, EXIT_SIGNALING,
 			       "this code is in use by two peers already (a code works once)");
-	else
-		session_finish(s, EXIT_SIGNALING, "the signaling server refused: %s (%s)", m->code,
-			       m->message ? m->message : "");
+	else {
+		/* The server's words reach the terminal: quoted, so no escape sequence does. */
+		char code[4 * 64 + 1], text[512];
+		util_quote(code, sizeof(code), m->code);
+		util_quote(text, sizeof(text), m->message ? m->message : "");
+		session_finish(s, EXIT_SIGNALING, "the signaling server refused: %s (%s)", code, text);
+	}
 }
 
 static void sig_message_cb(void *arg, const struct sig_msg *m)

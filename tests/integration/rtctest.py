@@ -533,14 +533,16 @@ class TamperingRelay:
     """A WebSocket proxy between rtcpeer and signald, in its own thread and event loop. Every
     client connection gets its own upstream connection to signald; messages are forwarded
     unchanged both ways, except that the SDP of client->server messages whose type is in
-    `tamper` ("offer", "answer") gets its a=fingerprint flipped. `counts` tells what was
-    relayed and tampered."""
+    `tamper` ("offer", "answer") gets its a=fingerprint flipped, and server->client text goes
+    through `s2c` when given (a function of the message text returning the text to send).
+    `counts` tells what was relayed and tampered."""
 
-    def __init__(self, upstream_url, tamper=("offer", "answer")):
+    def __init__(self, upstream_url, tamper=("offer", "answer"), s2c=None):
         import websockets  # Debian's python3-websockets, as for sigtest
         self._ws = websockets
         self.upstream = upstream_url
         self.tamper = set(tamper)
+        self.s2c = s2c
         self.counts = {}
         self.errors = []
         self.port = None
@@ -600,6 +602,8 @@ class TamperingRelay:
                         self._count(f"s2c:{json.loads(m).get('type')}")
                     except (ValueError, AttributeError):
                         pass
+                    if self.s2c:
+                        m = self.s2c(m)
                 await client.send(m)
 
         tasks = [asyncio.ensure_future(c2s()), asyncio.ensure_future(s2c())]
@@ -739,8 +743,8 @@ class Env:
         return s, r, dt
 
     # -- teardown --------------------------------------------------------------------------------
-    def tampering_relay(self, tamper=("offer", "answer")):
-        r = TamperingRelay(self.url, tamper)
+    def tampering_relay(self, tamper=("offer", "answer"), s2c=None):
+        r = TamperingRelay(self.url, tamper, s2c)
         self.relays.append(r)
         return r.start()
 

@@ -11,13 +11,14 @@ exit 5 (authentication failed) and nothing is written; the wrong secret likewise
 name would be refused makes `rtcpeer send` exit 8 before it prints a code.
 """
 
+import json
 import os
 import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from rtctest import (EXIT_AUTH, EXIT_IO, EXIT_OK, check, check_eq, exit_str, info, listdir,  # noqa: E402
+from rtctest import (EXIT_AUTH, EXIT_IO, EXIT_OK, EXIT_SIGNALING, check, check_eq, exit_str, info, listdir,  # noqa: E402
                      random_file, rtc_test, run_tests, sha256_file, temp_leftovers, write_file)
 
 WAIT = 40  # --timeout is 20 s: a side that never notices gives up (exit 4) before this
@@ -78,6 +79,26 @@ def relay_without_tampering_works(env):
     check(c.get("c2s:offer", 0) == 1 and c.get("c2s:answer", 0) == 1,
           f"the relay should have seen one offer and one answer: {c}")
     check(not any(k.startswith("tampered:") for k in c), f"tampered though told not to: {c}")
+
+
+@rtc_test(timeout=60)
+def server_error_text_cannot_drive_the_terminal(env):
+    """A hostile server answers the join with an error full of terminal escapes: rtcpeer
+    exits as refused by the server and prints the text quoted, never the raw bytes."""
+    evil = {"type": "error", "code": "no\u001b[2J", "message": "bad \u001b]0;owned\u0007\u009b31m luck"}
+
+    def refuse_joins(text):
+        return json.dumps(evil) if json.loads(text).get("type") == "joined" else text
+
+    relay = env.tampering_relay(tamper=(), s2c=refuse_joins)
+    f = os.path.join(env.tmpdir("src"), "x.bin")
+    random_file(f, 10)
+    s = env.send([f], server=relay.url)
+    s.expect_exit(EXIT_SIGNALING, WAIT, "sender answered by a hostile server")
+    err = "\n".join(s.stderr_lines())
+    check(not any(c in err for c in ("\x1b", "\x07", "\x9b")), f"raw control bytes on stderr: {err!r}")
+    check("rtcpeer: the signaling server refused: no\\x1b[2J (bad \\x1b]0;owned\\x07\\xc2\\x9b31m luck)"
+          in err, f"the refusal is not shown quoted: {err!r}")
 
 
 @rtc_test(timeout=90)

@@ -556,11 +556,22 @@ int peer_create_offer(struct peer *p, char *err, size_t errlen)
 static int take_remote(struct peer *p, char *err, size_t errlen)
 {
 	const struct sdp_section *data = sdp_data_section(p->remote);
-	const struct sdp_fingerprint *fp = sdp_fingerprint_find(&data->transport, "sha-256");
+	const struct sdp_transport *t = &data->transport;
+	const struct sdp_fingerprint *fp = sdp_fingerprint_find(t, "sha-256");
 	if (!fp || fp->len != CERT_FP_LEN) {
 		snprintf(err, errlen, "the peer offers no sha-256 fingerprint");
 		return -1;
 	}
+	/* Our DTLS checks the sha-256 one only, but the mac (TRANSFER.md §4.1) covers only it
+	 * too: a description with others is refused, as the web page must (a DTLS stack that
+	 * takes any line would let a server add its own). */
+	for (size_t i = 0; i < t->fingerprint_count && i < SDP_MAX_FINGERPRINTS; i++)
+		if (strcmp(t->fingerprints[i].alg, "sha-256") != 0 ||
+		    memcmp(t->fingerprints[i].bytes, fp->bytes, CERT_FP_LEN) != 0) {
+			snprintf(err, errlen, "the peer's description has a fingerprint other than its "
+				 "sha-256 one (%s): refused", t->fingerprints[i].alg);
+			return -1;
+		}
 	memcpy(p->remote_fp, fp->bytes, CERT_FP_LEN);
 	p->remote_sctp_port = data->sctp_port;
 	p->remote_max_message = data->max_message_size;

@@ -102,6 +102,34 @@ def server_error_text_cannot_drive_the_terminal(env):
 
 
 @rtc_test(timeout=90)
+def extra_fingerprint_refused(env):
+    """The server leaves each sha-256 fingerprint alone and adds a sha-512 line (its own
+    certificate, as far as a DTLS stack that accepts any line knows). The mac covers only
+    sha-256, so such a description is refused outright (TRANSFER.md §4.1): no file written."""
+    extra = "a=fingerprint:sha-512 " + ":".join(["ab"] * 64)
+
+    def add_fingerprint(text):
+        m = json.loads(text)
+        if m.get("type") not in ("offer", "answer"):
+            return text
+        lines = m["sdp"].split("\r\n")
+        at = next(i for i, l in enumerate(lines) if l.startswith("a=fingerprint:sha-256"))
+        m["sdp"] = "\r\n".join(lines[:at + 1] + [extra] + lines[at + 1:])
+        return json.dumps(m)
+
+    relay = env.tampering_relay(tamper=(), s2c=add_fingerprint)
+    out = env.tmpdir("out")
+    s, r, _ = run_pair_through(env, relay, out)
+    for p in (s, r):
+        p.wait(WAIT)
+        check(p.proc.returncode != EXIT_OK, f"{p.name} exited 0")
+    want = "a fingerprint other than its sha-256 one (sha-512): refused"
+    refused = [p for p in (s, r) if any(want in l for l in p.stderr_lines())]
+    check(refused, f"neither side refused the description; last words: {last_msg(s)} / {last_msg(r)}")
+    check_eq(listdir(out), [], "output directory after a refused description")
+
+
+@rtc_test(timeout=90)
 def fingerprint_tampered_both_ways(env):
     relay = env.tampering_relay(tamper=("offer", "answer"))
     out = env.tmpdir("out")

@@ -17,13 +17,18 @@ export const ROLE_ANSWERER = 'answerer';
 /*
  * The SHA-256 fingerprint in an SDP (RFC 8122 §5), as 32 bytes. Any `a=fingerprint` line with
  * hash function sha-256 (session or media level, either case) counts; several must agree.
- * Throws when there is none.
+ * Throws when there is none, and when any fingerprint line uses another hash function: Firefox
+ * accepts a certificate that matches any one of the lines, so a server that adds a sha-512
+ * line for its own certificate beside the real sha-256 one would sit in the middle of DTLS
+ * while the mac, taken over the sha-256 lines, still verifies (TRANSFER.md §4.1).
  */
 export function sdpFingerprint(sdp) {
 	let found = null;
 	for (const raw of String(sdp).split(/\r?\n/)) {
-		const m = /^a=fingerprint:\s*(\S+)\s+([0-9A-Fa-f:]+)\s*$/.exec(raw);
-		if (!m || m[1].toLowerCase() !== 'sha-256') continue;
+		if (!/^a=fingerprint:/i.test(raw)) continue;
+		const m = /^a=fingerprint:\s*(\S+)\s+([0-9A-Fa-f:]+)\s*$/i.exec(raw);
+		if (!m || m[1].toLowerCase() !== 'sha-256')
+			throw new Error('the SDP has a fingerprint other than sha-256: refused');
 		const bytes = fromHex(m[2].replace(/:/g, ''));
 		if (!bytes || bytes.length !== 32) throw new Error('malformed sha-256 fingerprint in the SDP');
 		if (found && !ctEqual(found, bytes)) throw new Error('the SDP has two different sha-256 fingerprints');
@@ -111,5 +116,12 @@ export async function authSelfCheck() {
 	checks.push({ name: 'swapped fingerprints fail', ok: !(await verifyPeerMac(key, true, afp, ofp, v.answerer)) });
 	const sdp = 'v=0\r\na=fingerprint:SHA-256 ' + v.offererFp.toUpperCase().match(/../g).join(':') + '\r\n';
 	checks.push({ name: 'fingerprint from SDP', ok: toHex(sdpFingerprint(sdp)) === v.offererFp });
+	let refused = false;
+	try {
+		sdpFingerprint(sdp + 'a=fingerprint:sha-512 ' + '00:'.repeat(63) + '00\r\n');
+	} catch (e) {
+		refused = true;
+	}
+	checks.push({ name: 'a second fingerprint of another hash refused', ok: refused });
 	return { ok: checks.every((c) => c.ok), webcrypto: !!subtle(), checks };
 }

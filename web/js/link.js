@@ -18,6 +18,7 @@
  *   ended(link, ch, ok, info)      a channel ended ({code, message} when not ok)
  *   failed(link, code, message)    the connection itself failed, or could not be made in time
  */
+import { sdpFingerprint } from './auth.js';
 import { Peer } from './peer.js';
 import { Channel } from './channel.js';
 import { XFER_LABEL, PIPE_LABEL } from './wire.js';
@@ -67,12 +68,14 @@ export class Link {
 		case 'offer':
 			if (this.offerer || this.peer) return; /* one offer per link */
 			this.createPeer();
+			if (!this.fingerprintOk(m.sdp)) return;
 			await this.peer.takeOffer(m.sdp);
 			this.emit('answer-sent', {});
 			if (!this.closing) this.owner.answered(this);
 			return;
 		case 'answer':
 			if (!this.peer || !this.offerer) return;
+			if (!this.fingerprintOk(m.sdp)) return;
 			await this.peer.takeAnswer(m.sdp);
 			return;
 		case 'candidate':
@@ -82,6 +85,18 @@ export class Link {
 			return;
 		default:
 			return;
+		}
+	}
+
+	/* A description whose fingerprints the mac would not cover is the signaling server
+	 * tampering (auth.js sdpFingerprint): the link fails as authentication does. */
+	fingerprintOk(sdp) {
+		try {
+			sdpFingerprint(sdp);
+			return true;
+		} catch (e) {
+			this.fail('dtls', `refused the peer's description: ${e.message} (the signaling server may be tampering)`);
+			return false;
 		}
 	}
 

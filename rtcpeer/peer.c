@@ -562,16 +562,9 @@ static int take_remote(struct peer *p, char *err, size_t errlen)
 		snprintf(err, errlen, "the peer offers no sha-256 fingerprint");
 		return -1;
 	}
-	/* Our DTLS checks the sha-256 one only, but the mac (TRANSFER.md §4.1) covers only it
-	 * too: a description with others is refused, as the web page must (a DTLS stack that
-	 * takes any line would let a server add its own). */
-	for (size_t i = 0; i < t->fingerprint_count && i < SDP_MAX_FINGERPRINTS; i++)
-		if (strcmp(t->fingerprints[i].alg, "sha-256") != 0 ||
-		    memcmp(t->fingerprints[i].bytes, fp->bytes, CERT_FP_LEN) != 0) {
-			snprintf(err, errlen, "the peer's description has a fingerprint other than its "
-				 "sha-256 one (%s): refused", t->fingerprints[i].alg);
-			return -1;
-		}
+	/* Lines of other hash functions (aiortc sends sha-384 and sha-512 too) are ignored:
+	 * our DTLS checks the certificate against this one alone (dtls.c), which the mac of
+	 * TRANSFER.md §4.1 covers, so a line a server adds cannot let its certificate in. */
 	memcpy(p->remote_fp, fp->bytes, CERT_FP_LEN);
 	p->remote_sctp_port = data->sctp_port;
 	p->remote_max_message = data->max_message_size;

@@ -629,6 +629,12 @@ int peer_add_remote_candidate(struct peer *p, const char *cand)
 {
 	if (!p->ice)
 		return -1; /* a candidate before any description: the signaling is out of order */
+	/* The same bound as a candidate inside an SDP: up to 64 are held until the answer, and
+	 * the signaling server chooses their size. */
+	if (strlen(cand) > SDP_CAND_MAX) {
+		log_debug(SCOPE, "ignoring a trickled candidate of %zu bytes", strlen(cand));
+		return -1;
+	}
 	return ice_add_remote_candidate(p->ice, cand);
 }
 

@@ -10,6 +10,8 @@
 import { build, PEER } from './wire.js';
 import { HIGH_WATER } from './channel.js';
 
+const LINE_MAX = 64 * 1024; /* characters of one unfinished received line (take) */
+
 export class Pipe {
 	constructor(session) {
 		this.s = session;
@@ -81,13 +83,18 @@ export class Pipe {
 		this.take(this.decoder.decode(buf, { stream: true }));
 	}
 
+	/* A peer that never sends a newline must not make each chunk rescan an ever longer
+	 * line: past LINE_MAX characters the unfinished line goes out as it is (partial). */
 	take(text) {
 		if (!text) return;
 		this.s.emit('text-chunk', { text });
-		const all = this.partial + text;
-		const lines = all.split('\n');
+		const lines = (this.partial + text).split('\n');
 		this.partial = lines.pop();
 		for (const line of lines) this.s.emit('text-received', { text: line });
+		if (this.partial.length > LINE_MAX) {
+			this.s.emit('text-received', { text: this.partial, partial: true });
+			this.partial = '';
+		}
 	}
 
 	onControl(m) {

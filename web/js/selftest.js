@@ -16,6 +16,8 @@ import { authSelfCheck } from './auth.js';
 import { generateCode, parseCode, base32, targetFromLocation, parseTarget, generateRoom, roomLink } from './code.js';
 import { parseControl, nameProblem, Seq, LOCAL, PEER } from './wire.js';
 import { newSink, usingWorker } from './hashsink.js';
+import { Pipe } from './pipe.js';
+import { FileReceiver, PAGE_FILE_MAX } from './xfer.js';
 
 function rand(n) {
 	const out = new Uint8Array(n);
@@ -204,6 +206,25 @@ async function sinkChecks(checks) {
 	checks.push({ name: `hash sink (${usingWorker() ? 'worker' : 'inline'}): digest and kept bytes`, ok: digest === want && same, got: digest, want });
 }
 
+/* What a peer controls stays bounded: a line that never ends is cut, a file too large for the
+ * page is refused. The session is a stand-in that records what the parts emit and send. */
+function boundChecks(checks) {
+	const events = [], sent = [];
+	const session = { emit: (type, detail) => events.push([type, detail]), sendControl: (m) => sent.push(m),
+		setPhase: () => {} };
+	const pipe = new Pipe(session);
+	for (let i = 0; i < 40; i++) pipe.take('x'.repeat(4096)); /* 160 KiB, no newline */
+	const lines = events.filter(([t]) => t === 'text-received').map(([, d]) => d);
+	checks.push({ name: 'a received line without end is cut at 64 Ki characters',
+		ok: lines.length === 2 && lines.every((l) => l.partial && l.text.length <= 65536 + 4096) &&
+			pipe.partial.length < 65536, got: lines.map((l) => l.text.length).join(',') });
+	const recv = new FileReceiver(session);
+	recv.onControl({ type: 'file', id: 1, name: 'big.bin', size: PAGE_FILE_MAX + 1 });
+	const m = sent[sent.length - 1];
+	checks.push({ name: 'a file larger than the page keeps is refused',
+		ok: !!m && m.type === 'reject' && m.reason === 'refused' && recv.cur === null, got: JSON.stringify(m) });
+}
+
 /* Resolves {ok, checks: [{name, ok, got?, want?}], failed: [...]}. */
 export async function selfCheck() {
 	const checks = [];
@@ -214,6 +235,7 @@ export async function selfCheck() {
 	codeChecks(checks);
 	wireChecks(checks);
 	await sinkChecks(checks);
+	boundChecks(checks);
 	const failed = checks.filter((c) => !c.ok);
 	return { ok: failed.length === 0, webcrypto: !!(globalThis.crypto && crypto.subtle), count: checks.length, failed, checks };
 }

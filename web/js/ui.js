@@ -5,6 +5,7 @@
  */
 
 const $ = (id) => document.getElementById(id);
+const ROW_MAX = 64 * 1024; /* characters in one row of received text (TextLog append) */
 
 export function formatBytes(n) {
 	if (!Number.isFinite(n)) return '?';
@@ -401,8 +402,12 @@ export class TextLog {
 			pieces.forEach((piece, i) => {
 				const closes = i < pieces.length - 1;
 				if (!closes && piece === '') return;
-				if (!last || last.dataset.who !== 'peer' || last.dataset.open !== '1') last = row();
+				/* A row is cut at ROW_MAX characters: a line without end must not grow one text
+				 * node (and each append to it) without bound. */
+				if (!last || last.dataset.who !== 'peer' || last.dataset.open !== '1' ||
+				    (last.textLength || 0) > ROW_MAX) last = row();
 				last.lastElementChild.textContent += piece;
+				last.textLength = (last.textLength || 0) + piece.length;
 				last.dataset.open = closes ? '0' : '1';
 			});
 		}

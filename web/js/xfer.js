@@ -18,6 +18,11 @@ import { HIGH_WATER } from './channel.js';
 
 const READ_BLOCK = 1024 * 1024;      /* one Blob read, sent as 64 KiB messages */
 const BYE_WAIT_MS = 5000;            /* receiver: wait this long for the sender to close */
+/* A page keeps what it receives (a Blob, hashed as it comes) until the user saves it: it
+ * cannot stream to disk as rtcpeer does. So it takes at most this much, per file and in all,
+ * and answers a larger offer with reject `refused` (TRANSFER.md §11). */
+export const PAGE_FILE_MAX = 2 * 1024 * 1024 * 1024;
+export const PAGE_KEPT_MAX = 4 * 1024 * 1024 * 1024;
 
 /* Bytes over time: rate averaged over the last few seconds, and an estimate of what is left. */
 export class Meter {
@@ -210,6 +215,7 @@ export class FileReceiver {
 		this.s = session;
 		this.cur = null;
 		this.received = [];
+		this.accepted = 0; /* bytes of the files accepted so far */
 	}
 
 	start() { this.s.setPhase('receiving'); }
@@ -224,6 +230,15 @@ export class FileReceiver {
 				s.emit('file-rejected', { id: m.id, name: m.name, size: m.size, reason: 'bad-name', message: problem });
 				return;
 			}
+			if (m.size > PAGE_FILE_MAX || this.accepted + m.size > PAGE_KEPT_MAX) {
+				const limit = m.size > PAGE_FILE_MAX ? `${PAGE_FILE_MAX / 2 ** 30} GiB a file`
+					: `${PAGE_KEPT_MAX / 2 ** 30} GiB in all`;
+				s.sendControl(build.reject(m.id, 'refused'));
+				s.emit('file-rejected', { id: m.id, name: m.name, size: m.size, reason: 'refused',
+					message: `larger than this page keeps in memory (${limit}); use rtcpeer recv` });
+				return;
+			}
+			this.accepted += m.size;
 			this.cur = { id: m.id, name: m.name, size: m.size, sink: newSink({ keep: true }), bytes: 0,
 				meter: new Meter(m.size), lastEmit: 0 };
 			s.sendControl(build.accept(m.id));

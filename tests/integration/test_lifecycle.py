@@ -41,6 +41,18 @@ def http_get(host, port, path, ctx=None, timeout=5.0, method="GET"):
         conn.close()
 
 
+def http_headers(host, port, path):
+    """The response headers of GET path, names in lower case."""
+    c = http.client.HTTPConnection(host, port, timeout=5)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        r.read()
+        return {k.lower(): v for k, v in r.getheaders()}
+    finally:
+        c.close()
+
+
 async def aget(*args, **kw):
     return await asyncio.to_thread(http_get, *args, **kw)
 
@@ -214,6 +226,13 @@ async def http_web_root(t):
         check_eq(body, index, "GET / body (index.html from --web-root)")
         status, ctype, body = await aget(srv.host, srv.port, "/index.html")
         check_eq((status, body), (200, index), "GET /index.html")
+        headers = await asyncio.to_thread(http_headers, srv.host, srv.port, "/")
+        for name, want in (("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"),
+                           ("referrer-policy", "no-referrer")):
+            check_eq(headers.get(name), want, f"GET / header {name}")
+        csp = headers.get("content-security-policy") or ""
+        for part in ("default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'"):
+            check(part in csp, f"GET / content-security-policy lacks {part!r}: {csp!r}")
         status, _, _ = await aget(srv.host, srv.port, "/no-such-file.html")
         check_eq(status, 404, "GET of a missing file")
         for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/%2e%2e%2fsecret.txt",

@@ -429,6 +429,7 @@ function boot() {
 		return;
 	}
 	warmUp();
+	if (new URL(serverUrl, location.href).host !== location.host) ui.foreignServer(serverUrl);
 	window.addEventListener('beforeunload', (ev) => {
 		const s = S.session;
 		if ((s && !s.finished && ['sending', 'receiving', 'piping', 'finishing'].includes(s.phase)) || (S.mesh && S.mesh.busy())) {

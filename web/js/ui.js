@@ -104,6 +104,16 @@ export class UI {
 		setTimeout(() => { button.textContent = old; }, 1500);
 	}
 
+	/* A link's ?server= names another signaling server than this page's own: say so where it
+	 * is seen, since that server relays every description and could attempt what §4 of
+	 * TRANSFER.md guards against (and learns both sides' addresses). */
+	foreignServer(url) {
+		const el = $('foreign-server');
+		el.textContent = `This page is using the signaling server ${url}, named in the link, not its own. ` +
+			'Go on only if you trust whoever gave you the link.';
+		el.hidden = false;
+	}
+
 	unsupported(text) {
 		const el = $('unsupported');
 		el.textContent = text;

@@ -4,7 +4,7 @@
  * progress and a Download link) and its own text line. No protocol logic: roomapp.js calls
  * these methods and gets user actions back through the handlers it passes.
  */
-import { FileList, TextLog, fileTarget } from './ui.js';
+import { FileList, TextLog, fileTarget, shownName } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,8 +18,10 @@ const STATE_TEXT = {
 };
 
 /* "Alice" or, for a peer without a name, the start of its id. */
+/* A member's name is its own claim (join meta, unauthenticated): shown with direction
+ * controls spelled out, like file names (ui.js shownName). */
 export function peerLabel(id, name) {
-	return name || `peer ${id.slice(0, 6)}`;
+	return name ? shownName(name) : `peer ${id.slice(0, 6)}`;
 }
 
 export class RoomView {

@@ -7,6 +7,14 @@
 const $ = (id) => document.getElementById(id);
 const ROW_MAX = 64 * 1024; /* characters in one row of received text (TextLog append) */
 
+/* A peer's file name as shown: characters that reorder or hide text (bidi embeddings and
+ * overrides, isolates, marks, zero-width ones) are spelled out, so "invoice\u202Efdp.exe"
+ * shows as what the browser saves, not as "invoiceexe.pdf" (TRANSFER.md §11). */
+export function shownName(name) {
+	return String(name).replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g,
+		(c) => `<U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}>`);
+}
+
 export function formatBytes(n) {
 	if (!Number.isFinite(n)) return '?';
 	if (n < 1000) return `${n} B`;
@@ -274,7 +282,7 @@ export class FileList {
 		const li = document.createElement('li');
 		const n = document.createElement('div');
 		n.className = 'fname';
-		n.textContent = name;
+		n.textContent = shownName(name);
 		const meta = document.createElement('div');
 		meta.className = 'fmeta';
 		meta.textContent = formatBytes(size);
@@ -369,7 +377,7 @@ export class FileList {
 		a.className = 'button';
 		const line = document.createElement('span');
 		line.className = 'received-line';
-		line.textContent = ` received ${r.name} (${r.size} bytes), verified`;
+		line.textContent = ` received ${shownName(r.name)} (${r.size} bytes), verified`;
 		st.append(a, line);
 		const sha = document.createElement('div');
 		sha.className = 'fmeta mono';

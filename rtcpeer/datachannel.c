@@ -331,7 +331,9 @@ static void on_open_msg(struct dcmgr *m, uint16_t sid, const struct dcep_open *o
 		log_warn(SCOPE, "cannot acknowledge channel %u", sid);
 	if (m->cb.channel)
 		m->cb.channel(m->cb.arg, dc);
-	set_state(dc, DC_OPEN);
+	/* The app may have refused it (dc_close: CLOSING, reset sent); that stands. */
+	if (dc->state == DC_CONNECTING)
+		set_state(dc, DC_OPEN);
 }
 
 static void on_dcep(struct dcmgr *m, uint16_t sid, const uint8_t *buf, size_t len)

@@ -191,6 +191,7 @@ static void send_all(struct side *s)
 }
 
 static void second_channel(struct side *a, struct side *b);
+static void refused_channel(struct side *a, struct side *b);
 
 static void pair_over_ice(void **state)
 {
@@ -220,6 +221,7 @@ static void pair_over_ice(void **state)
 	assert_int_equal(b.bad_content, 0);
 	assert_int_equal(a.got_bytes, MSGS * 1000);
 	second_channel(&a, &b);
+	refused_channel(&a, &b);
 
 	peer_close(a.peer);
 	peer_close(b.peer);
@@ -306,6 +308,37 @@ static void second_channel(struct side *a, struct side *b)
 	assert_int_equal(wait_for(chans_got, a, b), 0); /* loopback loses nothing */
 	dc_close(opener.dc);
 	assert_int_equal(wait_for(chans_closed, a, b), 0);
+}
+
+/* A channel the app refuses from its channel callback (dc_close, as session.c does with one
+ * it does not expect) stays refused: not marked open behind the app's back, and the opener
+ * sees it closed. */
+static struct dc *refused_dc;
+
+static void refuse_channel(void *arg, struct dc *dc)
+{
+	(void)arg;
+	refused_dc = dc;
+	dc_close(dc);
+}
+
+static int opener_closed(struct side *a, struct side *b)
+{
+	(void)a;
+	(void)b;
+	return opener.closed;
+}
+
+static void refused_channel(struct side *a, struct side *b)
+{
+	static const struct dc_callbacks cb = {chan_open, chan_message, NULL, chan_closed, &opener};
+	memset(&opener, 0, sizeof(opener));
+	refused_dc = NULL;
+	a->second = refuse_channel;
+	assert_non_null(peer_create_channel(b->peer, "unwanted", NULL, &cb));
+	assert_int_equal(wait_for(opener_closed, a, b), 0);
+	assert_non_null(refused_dc);
+	assert_int_not_equal(dc_get_state(refused_dc), DC_OPEN);
 }
 
 static void tampered_fingerprint_refused(void **state)

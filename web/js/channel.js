@@ -16,6 +16,9 @@ import { parseControl, build, Seq, WireError, LOCAL, PEER, XFER_LABEL, PIPE_LABE
 
 const LINGER_MS = 1000;           /* for a last message (abort, bye) to leave before closing */
 const AUTH_TIMEOUT_MS = 30000;    /* open → the peer's auth verified (rtcpeer's --timeout default) */
+/* Messages waiting while a handler waits (auth, a file's hash). A peer that keeps to the
+ * protocol sends little then (it waits for our auth or verdict); one that floods is cut off. */
+const INBOX_MAX = 4096;
 export const HIGH_WATER = 1024 * 1024;
 export const LOW_WATER = 256 * 1024;
 
@@ -40,6 +43,7 @@ export class Channel {
 		this.expectClose = false;
 		this.finished = false;
 		this.inbox = [];
+		this.inboxHead = 0;       /* next to handle: shift() would make a long inbox quadratic */
 		this.draining = false;
 		this.authTimer = 0;
 		dc.binaryType = 'arraybuffer';
@@ -85,7 +89,7 @@ export class Channel {
 		/* The link's own bound ends once the peer is verified; channels opened later need one. */
 		this.authTimer = setTimeout(() => this.fail('timeout', 'the peer did not authenticate in time'), AUTH_TIMEOUT_MS);
 		if (this.weOpened) this.startAuth();
-		if (this.inbox.length && !this.draining) this.drain();
+		if (this.inbox.length > this.inboxHead && !this.draining) this.drain();
 	}
 
 	/* Sends our auth once; resolves when it is on the wire. */
@@ -123,14 +127,25 @@ export class Channel {
 	 * send yet: such messages wait for `open`, so that our auth always goes out first.
 	 */
 	onMessage(data) {
+		if (this.finished) return;
+		if (this.inbox.length - this.inboxHead >= INBOX_MAX) {
+			this.sendRaw(build.abort('too many messages at once'));
+			this.fail('protocol', `the peer sent more than ${INBOX_MAX} messages without waiting for us`);
+			return;
+		}
 		this.inbox.push(data);
 		if (!this.draining && this.dcOpened) this.drain();
 	}
 
 	async drain() {
 		this.draining = true;
-		while (this.inbox.length && !this.finished) {
-			const data = this.inbox.shift();
+		while (this.inbox.length > this.inboxHead && !this.finished) {
+			const data = this.inbox[this.inboxHead];
+			this.inbox[this.inboxHead++] = undefined;
+			if (this.inboxHead > 1024 && this.inboxHead * 2 > this.inbox.length) {
+				this.inbox = this.inbox.slice(this.inboxHead);
+				this.inboxHead = 0;
+			}
 			try {
 				const r = this.handle(data);
 				if (r && typeof r.then === 'function') await r;

@@ -50,8 +50,14 @@ class WorkerSink {
 	/* buf: an ArrayBuffer we give away (it is detached afterwards). */
 	update(buf) { this.w.postMessage({ id: this.id, op: 'data', buf }, [buf]); }
 
+	/* A worker that failed after this file started has lost its bytes: say so at once,
+	 * rather than wait for an answer that cannot come (the transfer would hang). */
 	finish() {
 		return new Promise((resolve, reject) => {
+			if (worker !== this.w) {
+				reject(new Error('the hashing worker failed during the file'));
+				return;
+			}
 			waiting.set(this.id, { resolve, reject });
 			this.w.postMessage({ id: this.id, op: 'end' });
 		});

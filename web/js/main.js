@@ -31,7 +31,7 @@ import { defaultServerUrl } from './signal.js';
 import { FileSender, FileReceiver } from './xfer.js';
 import { Pipe } from './pipe.js';
 import { XFER_LABEL, PIPE_LABEL, nameProblem } from './wire.js';
-import { UI, formatBytes } from './ui.js';
+import { UI, formatBytes, keepLine } from './ui.js';
 import { selfCheck } from './selftest.js';
 import { authSelfCheck } from './auth.js';
 import { warmUp, usingWorker } from './hashsink.js';
@@ -165,7 +165,7 @@ function emit(type, detail = {}) {
 		break;
 	case 'file-failed': ui.fileState(`recv:${detail.id}`, detail.message, 'bad'); ui.log(detail.message); break;
 	case 'text-chunk': ui.pipeAppend('peer', detail.text); break;
-	case 'text-received': test.texts.push(detail.text); break;
+	case 'text-received': keepLine(test.texts, detail.text); break;
 	case 'text-sent': break;
 	case 'eof-sent':
 		ui.pipeAppend('sys', '— you ended your input —');
@@ -429,7 +429,9 @@ function boot() {
 		return;
 	}
 	warmUp();
-	if (new URL(serverUrl, location.href).host !== location.host) ui.foreignServer(serverUrl);
+	let host = null;
+	try { host = new URL(serverUrl, location.href).host; } catch { /* SignalClient says it is bad */ }
+	if (host !== location.host) ui.foreignServer(serverUrl);
 	window.addEventListener('beforeunload', (ev) => {
 		const s = S.session;
 		if ((s && !s.finished && ['sending', 'receiving', 'piping', 'finishing'].includes(s.phase)) || (S.mesh && S.mesh.busy())) {

@@ -25,6 +25,7 @@ import { FileSender, FileReceiver } from './xfer.js';
 import { Pipe } from './pipe.js';
 import { XFER_LABEL, PIPE_LABEL, nameProblem } from './wire.js';
 import { roomLink } from './code.js';
+import { keepLine } from './ui.js';
 
 /* What we do with one other peer. */
 class PeerCtl {
@@ -226,7 +227,7 @@ export function startRoom(target, { serverUrl, token, name, test, record }) {
 			P.card.in.state(key, d.message, 'bad');
 			return;
 		case 'text-chunk': P.card.text.append('peer', d.text); return;
-		case 'text-received': P.texts.push(d.text); return;
+		case 'text-received': keepLine(P.texts, d.text); return;
 		case 'eof-sent':
 			P.card.text.append('sys', '— you ended your text —');
 			P.card.textEnable(false, false);

@@ -53,17 +53,17 @@ export class RoomView {
 		this.refreshAlone();
 	}
 
-	status(text) { $('room-status').textContent = text; }
+	status(text) { $('room-status').textContent = shownName(text); }
 
 	error(text) {
-		$('room-error-text').textContent = text;
+		$('room-error-text').textContent = shownName(text);
 		$('room-error').hidden = false;
 		for (const c of this.cards.values()) c.disable();
 	}
 
 	log(text) {
 		const li = document.createElement('li');
-		li.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+		li.textContent = `${new Date().toLocaleTimeString()} ${shownName(text)}`;
 		const ol = $('room-log');
 		ol.appendChild(li);
 		while (ol.children.length > 500) ol.removeChild(ol.firstChild);
@@ -173,14 +173,14 @@ export class PeerCard {
 		if (state === 'left' && this.presence) this.presence.remove();
 	}
 
-	status(text) { this.statusEl.textContent = text; }
+	status(text) { this.statusEl.textContent = shownName(text); }
 
 	empty() { return !this.out.ul.children.length && !this.in.ul.children.length && !this.text.el.children.length; }
 
 	setPath(text) { this.el.querySelector('.peer-path').textContent = text ? ` · ${text}` : ''; }
 
 	error(text) {
-		this.errorEl.textContent = text ? text[0].toUpperCase() + text.slice(1) : '';
+		this.errorEl.textContent = text ? shownName(text[0].toUpperCase() + text.slice(1)) : '';
 		this.errorEl.hidden = !text;
 	}
 

@@ -7,11 +7,27 @@
 const $ = (id) => document.getElementById(id);
 const ROW_MAX = 64 * 1024; /* characters in one row of received text (TextLog append) */
 
-/* A peer's file name as shown: characters that reorder or hide text (bidi embeddings and
- * overrides, isolates, marks, zero-width ones) are spelled out, so "invoice\u202Efdp.exe"
+/* Peer-chosen text as shown (names, and the messages that quote them): characters that
+ * reorder or hide text (bidi embeddings and overrides, isolates, marks, zero-width and other
+ * invisible format characters) are spelled out, so "invoice\u202Efdp.exe"
  * shows as what the browser saves, not as "invoiceexe.pdf" (TRANSFER.md §11). */
+/* Lines received on a text channel, kept for rtcTest and the page's own use: past
+ * TEXT_KEPT_MAX characters the oldest half goes, so a peer that streams text (rtcpeer pipe of
+ * a large file) cannot fill the tab's memory. */
+const TEXT_KEPT_MAX = 4 * 1024 * 1024;
+
+export function keepLine(list, text) {
+	list.push(text);
+	list.chars = (list.chars || 0) + text.length;
+	if (list.chars <= TEXT_KEPT_MAX) return;
+	let drop = 0, freed = 0;
+	while (drop < list.length - 1 && list.chars - freed > TEXT_KEPT_MAX / 2) freed += list[drop++].length;
+	list.splice(0, drop);
+	list.chars -= freed;
+}
+
 export function shownName(name) {
-	return String(name).replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g,
+	return String(name).replace(/[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]/g,
 		(c) => `<U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}>`);
 }
 
@@ -124,7 +140,7 @@ export class UI {
 
 	unsupported(text) {
 		const el = $('unsupported');
-		el.textContent = text;
+		el.textContent = shownName(text);
 		el.hidden = false;
 	}
 
@@ -159,7 +175,7 @@ export class UI {
 
 	hideShare() { $('share').hidden = true; }
 
-	status(text) { $('status').textContent = text; }
+	status(text) { $('status').textContent = shownName(text); }
 
 	/* Marks the steps up to the phase's step done, and that one active. */
 	step(phase) {
@@ -188,7 +204,7 @@ export class UI {
 	}
 
 	error(text, step) {
-		$('error-text').textContent = text;
+		$('error-text').textContent = shownName(text);
 		$('error').hidden = false;
 		this.stepFailed(step);
 		this.hideShare();
@@ -206,7 +222,7 @@ export class UI {
 	log(text) {
 		const li = document.createElement('li');
 		const t = new Date();
-		li.textContent = `${t.toLocaleTimeString()} ${text}`;
+		li.textContent = `${t.toLocaleTimeString()} ${shownName(text)}`;
 		const ol = $('log');
 		ol.appendChild(li);
 		while (ol.children.length > 300) ol.removeChild(ol.firstChild);
@@ -318,7 +334,7 @@ export class FileList {
 
 	setState(li, text, cls) {
 		const st = li.querySelector('.fstate');
-		st.textContent = text;
+		st.textContent = shownName(text);
 		st.className = `fstate${cls ? ` ${cls}` : ''}`;
 	}
 

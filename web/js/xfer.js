@@ -19,10 +19,13 @@ import { HIGH_WATER } from './channel.js';
 const READ_BLOCK = 1024 * 1024;      /* one Blob read, sent as 64 KiB messages */
 const BYE_WAIT_MS = 5000;            /* receiver: wait this long for the sender to close */
 /* A page keeps what it receives (a Blob, hashed as it comes) until the user saves it: it
- * cannot stream to disk as rtcpeer does. So it takes at most this much, per file and in all,
- * and answers a larger offer with reject `refused` (TRANSFER.md §11). */
+ * cannot stream to disk as rtcpeer does. So it takes at most this much, per file and in all
+ * (the page's lifetime: a room makes a receiver per batch, so the count is the module's), and
+ * answers a larger offer with reject `refused` (TRANSFER.md §11). A file that fails gives its
+ * share back. */
 export const PAGE_FILE_MAX = 2 * 1024 * 1024 * 1024;
 export const PAGE_KEPT_MAX = 4 * 1024 * 1024 * 1024;
+let pageAccepted = 0;
 
 /* Bytes over time: rate averaged over the last few seconds, and an estimate of what is left. */
 export class Meter {
@@ -215,7 +218,6 @@ export class FileReceiver {
 		this.s = session;
 		this.cur = null;
 		this.received = [];
-		this.accepted = 0; /* bytes of the files accepted so far */
 	}
 
 	start() { this.s.setPhase('receiving'); }
@@ -230,7 +232,7 @@ export class FileReceiver {
 				s.emit('file-rejected', { id: m.id, name: m.name, size: m.size, reason: 'bad-name', message: problem });
 				return;
 			}
-			if (m.size > PAGE_FILE_MAX || this.accepted + m.size > PAGE_KEPT_MAX) {
+			if (m.size > PAGE_FILE_MAX || pageAccepted + m.size > PAGE_KEPT_MAX) {
 				const limit = m.size > PAGE_FILE_MAX ? `${PAGE_FILE_MAX / 2 ** 30} GiB a file`
 					: `${PAGE_KEPT_MAX / 2 ** 30} GiB in all`;
 				s.sendControl(build.reject(m.id, 'refused'));
@@ -238,7 +240,7 @@ export class FileReceiver {
 					message: `larger than this page keeps in memory (${limit}); use rtcpeer recv` });
 				return;
 			}
-			this.accepted += m.size;
+			pageAccepted += m.size;
 			this.cur = { id: m.id, name: m.name, size: m.size, sink: newSink({ keep: true }), bytes: 0,
 				meter: new Meter(m.size), lastEmit: 0 };
 			s.sendControl(build.accept(m.id));
@@ -278,17 +280,19 @@ export class FileReceiver {
 		try {
 			({ digest, blob } = await c.sink.finish());
 		} catch (e) {
+			pageAccepted -= c.size;
 			s.sendControl(build.verdict(c.id, 'io-error'));
 			s.emit('file-failed', { id: c.id, name: c.name, size: c.size, bytes: c.bytes, reason: 'io-error', message: `${c.name} not kept: ${e.message}` });
 			return;
 		}
-		if (s.finished) return;
+		if (s.finished) { pageAccepted -= c.size; return; }
 		c.meter.update(c.bytes);
 		s.emit('file-progress', { id: c.id, name: c.name, dir: 'recv', ...c.meter.snapshot(), complete: true });
 		let reason = null;
 		if (c.bytes !== c.size) reason = 'size';
 		else if (digest !== m.sha256) reason = 'checksum';
 		if (reason) {
+			pageAccepted -= c.size;
 			s.sendControl(build.verdict(c.id, reason));
 			s.emit('file-failed', { id: c.id, name: c.name, size: c.size, bytes: c.bytes, reason, message: `${c.name} not kept: ${VERDICTS[reason]}` });
 			return;
@@ -302,7 +306,10 @@ export class FileReceiver {
 
 	stop() {
 		clearTimeout(this.byeTimer);
-		if (this.cur) this.cur.sink.drop(); /* an unfinished file is never offered */
+		if (this.cur) { /* an unfinished file is never offered */
+			pageAccepted -= this.cur.size;
+			this.cur.sink.drop();
+		}
 		this.cur = null;
 	}
 }

@@ -108,8 +108,14 @@ const PHASE_TEXT = {
 	finishing: 'Finishing…',
 };
 
+/* rtcTest.events, for tests and the console: bounded, and a text chunk is recorded by its
+ * length, since the peer chooses how much text it streams (rtcTest.texts keeps the lines). */
+const EVENTS_MAX = 20000;
+
 function record(type, detail) {
-	test.events.push({ ...strip(detail), type, t: Math.round(performance.now() - t0) });
+	const d = type === 'text-chunk' ? { chars: detail.text.length } : strip(detail);
+	test.events.push({ ...d, type, t: Math.round(performance.now() - t0) });
+	if (test.events.length > EVENTS_MAX) test.events.splice(0, EVENTS_MAX / 2);
 }
 
 function emit(type, detail = {}) {

@@ -30,7 +30,7 @@ struct sigclient_callbacks {
 struct sigclient_config {
 	const char *url;     /* ws://host:port/path or wss://... */
 	const char *ca_file; /* wss: trust this CA bundle instead of the system one (may be NULL) */
-	int insecure;        /* wss: accept any certificate (tests only) */
+	int insecure;        /* wss: accept a self-signed certificate, for any host name */
 };
 
 struct sigclient;

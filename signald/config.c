@@ -56,6 +56,8 @@ static const struct opt_def options[] = {
 	{"turn-secret", 0, OPT_STRING, "SECRET", NULL, 0, 0, FIELD(turn_secret),
 	 "TURN REST shared secret (coturn static-auth-secret): each join gets credentials "
 	 "(prefer the environment variable)"},
+	{"stun-rate-limit", 0, OPT_UINT, "N", STR(SIGNALD_DEFAULT_STUN_RATE), 0, 10000000,
+	 FIELD(stun_rate_limit), "STUN answers per second, all clients together; 0: no limit"},
 	{"stun-listen", 0, OPT_STRING, "ADDR:PORT", NULL, 0, 0, FIELD(stun_listen),
 	 "answer STUN Binding requests on this UDP address (RFC 8489); port 0 picks one"},
 	{"turn-ttl", 0, OPT_UINT, "SECS", STR(SIGNALD_DEFAULT_TURN_TTL), 60, 604800,
@@ -159,8 +161,10 @@ static int validate(struct signald_config *cfg)
 	if (parse_urls(cfg->stun_urls_text, "stun:", &cfg->stun_urls) < 0 ||
 	    parse_urls(cfg->turn_urls_text, "turn", &cfg->turn_urls) < 0)
 		return -1;
-	if (json_array_size(cfg->turn_urls) && !cfg->turn_secret) {
-		fprintf(stderr, "signald: --turn-url needs --turn-secret (SIGNALD_TURN_SECRET)\n");
+	if (json_array_size(cfg->turn_urls) && (!cfg->turn_secret || !cfg->turn_secret[0])) {
+		/* An empty secret would key every credential with nothing: anyone could make them. */
+		fprintf(stderr, "signald: --turn-url needs a non-empty --turn-secret "
+			"(SIGNALD_TURN_SECRET)\n");
 		return -1;
 	}
 	log_setup("signald", level, format);

@@ -24,6 +24,7 @@
 #define SIGNALD_DEFAULT_IDLE_SECS       60       /* ping after half of it, drop after all of it */
 #define SIGNALD_DEFAULT_SHUTDOWN_MS     3000     /* grace for close frames on SIGTERM */
 #define SIGNALD_DEFAULT_TURN_TTL        3600     /* a credential outlives any call setup */
+#define SIGNALD_DEFAULT_STUN_RATE       10000    /* answers/s: ~0.5 MB/s reflected at most */
 
 struct signald_config {
 	const char *listen;
@@ -39,6 +40,7 @@ struct signald_config {
 	unsigned long rate_limit;             /* messages/s, 0 = unlimited */
 	unsigned long rate_burst;
 	unsigned long byte_rate_limit;        /* bytes/s, 0 = unlimited */
+	unsigned long stun_rate_limit;        /* STUN answers/s, 0 = unlimited */
 	unsigned long max_queue_bytes;
 	unsigned long idle_timeout;
 	const char *ice_servers_text;

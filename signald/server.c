@@ -649,7 +649,7 @@ static int raw_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 		if (lws_get_socket_fd(wsi) == s->stop_fd)
 			read_stop_fd(s);
 		else
-			stun_service(s->stun_fd, &s->stun_answered, &s->stun_dropped);
+			stun_service(s->stun_fd, &s->stun);
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 	case LWS_CALLBACK_ESTABLISHED:
@@ -762,6 +762,7 @@ static int start_stun(struct server *s, const struct signald_config *cfg)
 	char err[200];
 	lws_sock_file_fd_type fd;
 	s->stun_port = cfg->stun_port;
+	s->stun.rate = cfg->stun_rate_limit;
 	s->stun_fd = stun_open(cfg->stun_host, &s->stun_port, err, sizeof(err));
 	if (s->stun_fd < 0) {
 		log_error("stun", "%s", err);

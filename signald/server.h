@@ -23,6 +23,7 @@
 #include "outq.h"
 #include "room.h"
 #include "signal_msg.h"
+#include "stun.h"
 
 struct server;
 
@@ -88,7 +89,7 @@ struct server {
 	uint64_t byte_burst;      /* depth of each client's byte bucket */
 	int stun_fd;              /* built-in STUN responder, or -1 */
 	int stun_port;
-	uint64_t stun_answered, stun_dropped;
+	struct stun_stats stun;
 	int stop_fd;              /* signalfd for SIGINT/SIGTERM (main.c), or -1 */
 	int stop_requested;
 	int shutting_down;

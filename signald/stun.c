@@ -13,6 +13,7 @@
 #include <stun/stunmessage.h>
 
 #include "log.h"
+#include "util.h"
 
 #define STUN_BATCH   64   /* datagrams per readable event */
 #define STUN_MAX_PKT 1280 /* larger "Binding requests" are not ours to answer */
@@ -68,6 +69,39 @@ static size_t answer_classic(const uint8_t *in, size_t len, const struct sockadd
 	return stun_agent_finish_message(&agent, &resp, NULL, 0);
 }
 
+/* An IPv4 client of a socket bound to [::] arrives as ::ffff:a.b.c.d; its reflexive address
+ * is the IPv4 one, in an IPv4 attribute. */
+static socklen_t unmapped(const struct sockaddr_storage *from, socklen_t fromlen,
+			  struct sockaddr_storage *out)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)from;
+	if (from->ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		memcpy(out, from, fromlen);
+		return fromlen;
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)out;
+	memset(out, 0, sizeof(*out));
+	s4->sin_family = AF_INET;
+	s4->sin_port = s6->sin6_port;
+	memcpy(&s4->sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+	return sizeof(*s4);
+}
+
+/* One more answer this second? A bucket one second deep, refilled at rate a second. */
+static int may_answer(struct stun_stats *st)
+{
+	if (!st->rate)
+		return 1;
+	uint64_t now = util_now_ms(), depth = (uint64_t)st->rate * 1000;
+	uint64_t elapsed = now - st->refill_ms > 1000 ? 1000 : now - st->refill_ms;
+	st->refill_ms = now;
+	st->tokens = st->tokens + elapsed * st->rate > depth ? depth : st->tokens + elapsed * st->rate;
+	if (st->tokens < 1000)
+		return 0;
+	st->tokens -= 1000;
+	return 1;
+}
+
 /* Builds the answer to one datagram into out; returns its length, or 0 to stay silent. */
 static size_t answer(const uint8_t *in, size_t len, const struct sockaddr *from,
 		     socklen_t fromlen, uint8_t *out, size_t cap)
@@ -101,22 +135,25 @@ static size_t answer(const uint8_t *in, size_t len, const struct sockaddr *from,
 	return stun_agent_finish_message(&agent, &resp, NULL, 0);
 }
 
-void stun_service(int fd, uint64_t *answered, uint64_t *dropped)
+void stun_service(int fd, struct stun_stats *st)
 {
 	for (int i = 0; i < STUN_BATCH; i++) {
 		uint8_t in[STUN_MAX_PKT + 1], out[STUN_MAX_PKT];
-		struct sockaddr_storage from;
+		struct sockaddr_storage from, mapped;
 		socklen_t fromlen = sizeof(from);
 		ssize_t n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from, &fromlen);
 		if (n < 0)
 			return; /* EAGAIN: drained; anything else: nothing we can do here */
+		socklen_t mappedlen = unmapped(&from, fromlen, &mapped);
 		size_t m = (size_t)n <= STUN_MAX_PKT
-				   ? answer(in, (size_t)n, (struct sockaddr *)&from, fromlen, out,
+				   ? answer(in, (size_t)n, (struct sockaddr *)&mapped, mappedlen, out,
 					    sizeof(out))
 				   : 0;
-		if (m && sendto(fd, out, m, 0, (struct sockaddr *)&from, fromlen) == (ssize_t)m)
-			(*answered)++;
+		/* Only valid requests count against the cap: junk cannot use up the answers. */
+		if (m && may_answer(st) &&
+		    sendto(fd, out, m, 0, (struct sockaddr *)&from, fromlen) == (ssize_t)m)
+			st->answered++;
 		else
-			(*dropped)++;
+			st->dropped++;
 	}
 }

@@ -95,5 +95,67 @@ async def classic_rfc3489_binding_gets_mapped_address(t):
         s.close()
 
 
+def xor_mapped(d):
+    """(family, ip, port) of the XOR-MAPPED-ADDRESS in answer d (IPv4 only decoded)."""
+    xa = attributes(d)[0x0020]
+    fam = xa[1]
+    xport = struct.unpack("!H", xa[2:4])[0] ^ (MAGIC >> 16)
+    xip = socket.inet_ntoa(struct.pack("!I", struct.unpack("!I", xa[4:8])[0] ^ MAGIC)) if fam == 1 else None
+    return fam, xip, xport
+
+
+@test()
+async def ipv4_client_of_a_dual_stack_listener_gets_an_ipv4_address(t):
+    # Bound to [::], an IPv4 client arrives as ::ffff:a.b.c.d; its reflexive address is still
+    # the IPv4 one (family 1), not an IPv6 form no IPv4 ICE agent can use.
+    srv = await t.start("--stun-listen", "[::]:0")
+    port = stun_port(srv)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(3)
+    try:
+        tid = os.urandom(12)
+        s.sendto(binding(tid), ("127.0.0.1", port))
+        d, _ = await asyncio.to_thread(s.recvfrom, 2048)
+        check_eq(d[8:20], tid, "transaction id")
+        check_eq(xor_mapped(d), (1, *s.getsockname()), "XOR-MAPPED-ADDRESS (family, ip, port)")
+    finally:
+        s.close()
+
+
+@test()
+async def answers_are_capped_per_second(t):
+    # --stun-rate-limit 5: 20 valid requests at once get 5 answers (a spoofed flood cannot use
+    # the responder as a reflector at any rate); junk does not use up the cap; a second later
+    # the responder answers again.
+    srv = await t.start("--stun-listen", "127.0.0.1:0", "--stun-rate-limit", "5")
+    port = stun_port(srv)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    try:
+        for _ in range(50):
+            s.sendto(b"\x00\x01junk", ("127.0.0.1", port))
+        for _ in range(20):
+            s.sendto(binding(os.urandom(12)), ("127.0.0.1", port))
+
+        def count_answers(window):
+            s.settimeout(window)
+            n = 0
+            try:
+                for _ in range(100):
+                    s.recvfrom(2048)
+                    n += 1
+            except socket.timeout:
+                pass
+            return n
+
+        check_eq(await asyncio.to_thread(count_answers, 0.5), 5, "answers to 20 requests at once")
+        await asyncio.sleep(1.0)
+        s.sendto(binding(os.urandom(12)), ("127.0.0.1", port))
+        check_eq(await asyncio.to_thread(count_answers, 1.0), 1, "an answer a second later")
+    finally:
+        s.close()
+
+
 if __name__ == "__main__":
     run_tests()

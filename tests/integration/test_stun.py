@@ -41,13 +41,19 @@ def stun_port(srv):
     return int(m.group(1))
 
 
-@test()
-async def binding_answered_with_mapped_address(t):
-    srv = await t.start("--stun-listen", "127.0.0.1:0")
-    port = stun_port(srv)
+async def responder_and_client(t, *flags):
+    """A signald with these flags (a --stun-listen among them), its STUN port, and an IPv4 UDP
+    socket on 127.0.0.1 that waits 3 s at most."""
+    srv = await t.start(*flags)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
     s.settimeout(3)
+    return stun_port(srv), s
+
+
+@test()
+async def binding_answered_with_mapped_address(t):
+    port, s = await responder_and_client(t, "--stun-listen", "127.0.0.1:0")
     try:
         # Not answered: junk, a truncated request, a request with a bad fingerprint, a
         # non-Binding method. Then one valid request: the only answer is for it.
@@ -77,11 +83,7 @@ async def binding_answered_with_mapped_address(t):
 async def classic_rfc3489_binding_gets_mapped_address(t):
     # libnice discovers its server-reflexive address with RFC 3489 requests (no magic cookie);
     # RFC 8489 §12 asks servers to answer them, with MAPPED-ADDRESS.
-    srv = await t.start("--stun-listen", "127.0.0.1:0")
-    port = stun_port(srv)
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    s.settimeout(3)
+    port, s = await responder_and_client(t, "--stun-listen", "127.0.0.1:0")
     try:
         tid = os.urandom(16)
         s.sendto(struct.pack("!HH", 1, 0) + tid, ("127.0.0.1", port))
@@ -108,11 +110,7 @@ def xor_mapped(d):
 async def ipv4_client_of_a_dual_stack_listener_gets_an_ipv4_address(t):
     # Bound to [::], an IPv4 client arrives as ::ffff:a.b.c.d; its reflexive address is still
     # the IPv4 one (family 1), not an IPv6 form no IPv4 ICE agent can use.
-    srv = await t.start("--stun-listen", "[::]:0")
-    port = stun_port(srv)
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    s.settimeout(3)
+    port, s = await responder_and_client(t, "--stun-listen", "[::]:0")
     try:
         tid = os.urandom(12)
         s.sendto(binding(tid), ("127.0.0.1", port))
@@ -128,10 +126,7 @@ async def answers_are_capped_per_second(t):
     # --stun-rate-limit 5: 20 valid requests at once get 5 answers (a spoofed flood cannot use
     # the responder as a reflector at any rate); junk does not use up the cap; a second later
     # the responder answers again.
-    srv = await t.start("--stun-listen", "127.0.0.1:0", "--stun-rate-limit", "5")
-    port = stun_port(srv)
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
+    port, s = await responder_and_client(t, "--stun-listen", "127.0.0.1:0", "--stun-rate-limit", "5")
     try:
         for _ in range(50):
             s.sendto(b"\x00\x01junk", ("127.0.0.1", port))

@@ -51,6 +51,15 @@ uint64_t util_now_ms(void)
 	return util_now_ns() / 1000000u;
 }
 
+uint64_t util_bucket_refill(uint64_t tokens, uint64_t elapsed_ms, unsigned long rate,
+			    uint64_t depth)
+{
+	if (elapsed_ms > 3600 * 1000)
+		elapsed_ms = 3600 * 1000;
+	tokens += elapsed_ms * rate;
+	return tokens > depth ? depth : tokens;
+}
+
 int util_ct_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
 	if (alen != blen)

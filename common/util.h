@@ -14,6 +14,13 @@ void util_base32(char *out, const uint8_t *in, size_t len);
 uint64_t util_now_ns(void);
 uint64_t util_now_ms(void);
 
+/* A token bucket kept in thousandths of a unit (so a refill every millisecond loses nothing
+ * to rounding): tokens refilled for elapsed_ms at rate units a second, at most depth
+ * thousandths. Idle time past an hour refills any bucket anyway; capping it there keeps
+ * elapsed_ms * rate far from overflowing. */
+uint64_t util_bucket_refill(uint64_t tokens, uint64_t elapsed_ms, unsigned long rate,
+			    uint64_t depth);
+
 /* Constant-time comparison of two byte strings (length leaks, content does not). */
 int util_ct_equal(const char *a, size_t alen, const char *b, size_t blen);
 

@@ -189,17 +189,6 @@ static int write_queue(struct client *c)
 
 /* ---------------------------------------------------------------- receiving */
 
-/* A token bucket refilled at `rate` units a second, `depth` thousandths deep, in thousandths
- * (so a refill every millisecond loses nothing to rounding). Idle time past an hour refills
- * it anyway; capping it there keeps elapsed * rate far from overflowing. */
-static uint64_t refill(uint64_t tokens, uint64_t elapsed_ms, unsigned long rate, uint64_t depth)
-{
-	if (elapsed_ms > 3600 * 1000)
-		elapsed_ms = 3600 * 1000;
-	tokens += elapsed_ms * rate;
-	return tokens > depth ? depth : tokens;
-}
-
 /* Two buckets: messages (rate_limit a second, rate_burst deep) and bytes (byte_rate_limit a
  * second, byte_burst deep), since a room fans each message out to every member and 50
  * messages of 64 KiB a second would make one client a 200 MB/s source. A message passes when
@@ -209,9 +198,10 @@ static int rate_allow(struct client *c, size_t len)
 	const struct signald_config *cfg = c->srv->cfg;
 	uint64_t now = util_now_ms(), elapsed = now - c->refill_ms;
 	c->refill_ms = now;
-	c->tokens = refill(c->tokens, elapsed, cfg->rate_limit, (uint64_t)cfg->rate_burst * 1000);
-	c->byte_tokens = refill(c->byte_tokens, elapsed, cfg->byte_rate_limit,
-				c->srv->byte_burst * 1000);
+	c->tokens = util_bucket_refill(c->tokens, elapsed, cfg->rate_limit,
+				       (uint64_t)cfg->rate_burst * 1000);
+	c->byte_tokens = util_bucket_refill(c->byte_tokens, elapsed, cfg->byte_rate_limit,
+					    c->srv->byte_burst * 1000);
 	if ((cfg->rate_limit && c->tokens < 1000) ||
 	    (cfg->byte_rate_limit && c->byte_tokens < (uint64_t)len * 1000))
 		return 0;

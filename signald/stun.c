@@ -92,10 +92,10 @@ static int may_answer(struct stun_stats *st)
 {
 	if (!st->rate)
 		return 1;
-	uint64_t now = util_now_ms(), depth = (uint64_t)st->rate * 1000;
-	uint64_t elapsed = now - st->refill_ms > 1000 ? 1000 : now - st->refill_ms;
+	uint64_t now = util_now_ms();
+	st->tokens = util_bucket_refill(st->tokens, now - st->refill_ms, st->rate,
+					(uint64_t)st->rate * 1000);
 	st->refill_ms = now;
-	st->tokens = st->tokens + elapsed * st->rate > depth ? depth : st->tokens + elapsed * st->rate;
 	if (st->tokens < 1000)
 		return 0;
 	st->tokens -= 1000;

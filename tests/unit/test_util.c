@@ -142,6 +142,18 @@ static void t_clock(void **state)
 	assert_true(ns / 1000000u - ms < 1000);
 }
 
+/* Token buckets in thousandths: exact refill, capped at the depth, no overflow after an
+ * idle year at the largest rate a flag allows. */
+static void t_bucket_refill(void **state)
+{
+	(void)state;
+	assert_int_equal(util_bucket_refill(0, 500, 10, 10000), 5000);      /* 10/s for 0.5 s */
+	assert_int_equal(util_bucket_refill(7, 1, 1, 10000), 8);            /* 1 ms at 1/s: 1/1000 */
+	assert_int_equal(util_bucket_refill(9000, 500, 10, 10000), 10000);  /* capped */
+	assert_int_equal(util_bucket_refill(0, UINT64_C(31536000000), 1073741824,
+					    UINT64_C(1073741824000)), UINT64_C(1073741824000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +163,7 @@ int main(void)
 		cmocka_unit_test(t_random_fills),
 		cmocka_unit_test(t_ct_equal),
 		cmocka_unit_test(t_clock),
+		cmocka_unit_test(t_bucket_refill),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,14 @@ struct pipe_state {
 	uint64_t start_ns;
 };
 
+/* Our stdin or stdout failed: say why to the peer before going, which would otherwise see only
+ * a closed connection. */
+static void local_io_failed(struct pipe_state *p, const char *reason, const char *what, int err)
+{
+	session_send(p->s, xfer_build_abort(reason));
+	session_finish(p->s, EXIT_IO, "%s: %s", what, strerror(err));
+}
+
 static gboolean on_stdin(gint fd, GIOCondition cond, gpointer arg);
 static gboolean on_stdout(gint fd, GIOCondition cond, gpointer arg);
 
@@ -101,10 +109,8 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer arg)
 	ssize_t n = read(fd, buf, p->chunk);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return G_SOURCE_CONTINUE;
-	if (n < 0) { /* as with stdout (stdout_failed): the peer hears why, not just a close */
-		int err = errno;
-		session_send(p->s, xfer_build_abort("the other side cannot read its input"));
-		session_finish(p->s, EXIT_IO, "reading stdin: %s", strerror(err));
+	if (n < 0) {
+		local_io_failed(p, "the other side cannot read its input", "reading stdin", errno);
 		return G_SOURCE_CONTINUE;
 	}
 	if (n == 0) {
@@ -149,13 +155,12 @@ static void end_stdout(void)
 
 /* ---------------------------------------------------------------- stdout */
 
-/* The peer's data has nowhere to go (a reader like `head -c5` is gone, or a disk is full). Say
- * so before going: the peer would otherwise see only a closed connection. */
+/* The peer's data has nowhere to go (a reader like `head -c5` is gone, or a disk is full). */
 static void stdout_failed(struct pipe_state *p, int err)
 {
-	session_send(p->s, xfer_build_abort(err == EPIPE ? "the other side's output was closed"
-							 : "the other side cannot write its output"));
-	session_finish(p->s, EXIT_IO, "writing stdout: %s", strerror(err));
+	local_io_failed(p, err == EPIPE ? "the other side's output was closed"
+					: "the other side cannot write its output",
+			"writing stdout", err);
 }
 
 static int flush_out(struct pipe_state *p)

@@ -88,8 +88,9 @@ export class Link {
 		}
 	}
 
-	/* A description whose fingerprints the mac would not cover is the signaling server
-	 * tampering (auth.js sdpFingerprint): the link fails as authentication does. */
+	/* Before any remote description is applied (the only place it is checked): one whose
+	 * fingerprints the mac would not cover is the signaling server tampering (auth.js
+	 * sdpFingerprint), and the link fails as authentication does. */
 	fingerprintOk(sdp) {
 		try {
 			sdpFingerprint(sdp);

@@ -17,9 +17,8 @@ const STATE_TEXT = {
 	left: ['left', 'Left the room. Files received from them stay here until you leave.'],
 };
 
-/* "Alice" or, for a peer without a name, the start of its id. */
-/* A member's name is its own claim (join meta, unauthenticated): shown with direction
- * controls spelled out, like file names (ui.js shownName). */
+/* "Alice" or, for a peer without a name, the start of its id. The name is the member's own
+ * claim (join meta, unauthenticated): shown with direction controls spelled out. */
 export function peerLabel(id, name) {
 	return name ? shownName(name) : `peer ${id.slice(0, 6)}`;
 }
